@@ -1,0 +1,10 @@
+let t0=performance.now();
+const m={exports:{}};
+process.dlopen(m, require.resolve('@koromix/koffi-linux-x64/linux_x64/koffi.node'));
+let t1=performance.now();
+console.log('dlopen', (t1-t0).toFixed(2), Object.keys(m.exports).length, Object.keys(m.exports).slice(0,50).join(' '));
+t0=performance.now();
+const lib=m.exports.load('libc.so.6');
+const prctl=lib.func('int prctl(int, unsigned long, unsigned long, unsigned long, unsigned long)');
+t1=performance.now();
+console.log('load+decl', (t1-t0).toFixed(2), prctl(27,0,0,0,0));

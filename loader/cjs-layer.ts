@@ -1,0 +1,47 @@
+// CommonJS layer (Node without working sync hooks): require() compiles the bytes read from the checked fd.
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import { ownLoad } from './bypass.js';
+import type { Context } from './context.js';
+import { gateFile } from './gate.js';
+import { subjectOf } from './subject.js';
+
+type Handler = (module: { id: string; filename: string; parent?: { filename?: string } | null }, filename: string) => void;
+const DATA = new Set(['.json', '.node']);
+
+/**
+ * Wraps every code extension handler: the file is opened, checked and read by secnode, and Node's own
+ * handler receives exactly those bytes through a one-shot answer to its `fs.readFileSync(filename)`.
+ */
+export function installCjsLayer(ctx: Context): void {
+  const Module = createRequire(import.meta.url)('node:module') as { _extensions: Record<string, Handler> };
+  const realReadFileSync = fs.readFileSync;
+  let pending: { filename: string; source: string } | undefined;
+
+  fs.readFileSync = function readFileSync(this: unknown, ...args: Parameters<typeof fs.readFileSync>) {
+    if (pending !== undefined && args[0] === pending.filename) {
+      const { source } = pending;
+      pending = undefined;
+      return source;
+    }
+    return Reflect.apply(realReadFileSync, this, args);
+  } as typeof fs.readFileSync;
+
+  for (const ext of Object.keys(Module._extensions)) {
+    if (DATA.has(ext)) continue;
+    const original = Module._extensions[ext];
+    if (original === undefined) continue;
+    Module._extensions[ext] = function secnodeCheckedLoad(this: unknown, module, filename) {
+      if (ownLoad()) return Reflect.apply(original, this, [module, filename]);
+      const parent = ctx.auditor.active ? module.parent?.filename : undefined;
+      const subject = module.id === '.' ? 'entry' : subjectOf(ctx, filename, 'require');
+      const source = gateFile(ctx, filename, subject, parent).toString('utf8');
+      pending = { filename, source };
+      try {
+        Reflect.apply(original, this, [module, filename]);
+      } finally {
+        pending = undefined;
+      }
+    };
+  }
+}

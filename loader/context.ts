@@ -1,0 +1,42 @@
+// The per-thread view of the policy inputs: securebits (read once), settings, and the auditor.
+import { Auditor } from '../src/audit.js';
+import { readSecurebits } from '../src/kernel.js';
+import { bitsHex, decodeBits, type ExecBits } from '../src/securebits.js';
+import { readSettings, type Settings } from '../src/settings.js';
+
+/** What the main thread hands to hook threads (plain data only). */
+export interface ContextData {
+  readonly raw: number;
+  readonly settings: Settings;
+  /** Absolute path of the entry file, when there is one. */
+  readonly entry: string | undefined;
+  /** Absolute paths of preloads that run after secnode. */
+  readonly preloads: readonly string[];
+}
+
+/** Policy inputs plus the auditor, for one thread. */
+export interface Context extends ContextData {
+  readonly bits: ExecBits;
+  readonly hex: string;
+  readonly auditor: Auditor;
+  /** True when any file or interactive enforcement is on (bits or forced). */
+  readonly enforcing: boolean;
+}
+
+/** Builds a thread's context from data (securebits already read). */
+export function contextFrom(data: ContextData): Context {
+  const bits = decodeBits(data.raw);
+  const { forced } = data.settings;
+  return {
+    ...data,
+    bits,
+    hex: bitsHex(data.raw),
+    auditor: new Auditor(data.settings.audit),
+    enforcing: bits.restrictFile || bits.denyInteractive || forced.restrictFile || forced.denyInteractive,
+  };
+}
+
+/** Reads securebits and settings for this process; throws when either cannot be had. */
+export function readContextData(env: NodeJS.ProcessEnv): Omit<ContextData, 'entry' | 'preloads'> {
+  return { raw: readSecurebits(), settings: readSettings(env) };
+}

@@ -1,0 +1,65 @@
+// The gate every code input passes: check, decide, record, then refuse or hand over the checked bytes.
+import { closeSync, readFileSync } from 'node:fs';
+import { makeRecord, type Subject, type Target } from '../src/audit.js';
+import { checkOpenFd, openForCheck, type CheckResult } from '../src/check.js';
+import { checkUnavailable, execDenied, interactiveDenied } from '../src/errors.js';
+import { decide, type Decision, type InputKind } from '../src/policy.js';
+import type { Context } from './context.js';
+import { mapStack } from './stack.js';
+
+function judge(ctx: Context, kind: InputKind, subject: Subject, target: Target, result: CheckResult | null,
+  parent?: string): Decision {
+  const decision = decide(kind, ctx.bits, result?.outcome ?? 'none', ctx.settings.forced);
+  if (ctx.auditor.active) {
+    ctx.auditor.write(makeRecord({
+      subject, target, parent, errno: result?.errno ?? null, decision, securebits: ctx.hex, emulated: result?.emulated ?? false,
+    }));
+  }
+  return decision;
+}
+
+function refusal(ctx: Context, name: string, decision: Decision, result: CheckResult): Error {
+  const rule = decision.rule ?? '';
+  return decision.reason === 'check-unavailable'
+    ? checkUnavailable(name, result.errno, ctx.hex, rule)
+    : execDenied(name, result.errno, ctx.hex, rule);
+}
+
+/** Opens a code file, checks its fd and returns the bytes read from that fd; throws when refused. */
+export function gateFile(ctx: Context, filename: string, subject: Subject, parent?: string): Buffer {
+  const fd = openForCheck(filename);
+  try {
+    const result = checkOpenFd(fd, filename, ctx.settings.emulate);
+    const decision = judge(ctx, 'file', subject, { path: filename }, result, parent);
+    if (decision.verdict === 'refuse') throw mapStack(refusal(ctx, filename, decision, result));
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Pre-checks the entry file's fd at start-up (no read: the loader reads it); records only a refusal. */
+export function gateEntry(ctx: Context, fd: number, filename: string): void {
+  const result = checkOpenFd(fd, filename, ctx.settings.emulate);
+  const decision = decide('file', ctx.bits, result.outcome, ctx.settings.forced);
+  if (decision.verdict !== 'refuse') return;
+  judge(ctx, 'file', 'entry', { path: filename }, result);
+  throw refusal(ctx, filename, decision, result);
+}
+
+/** Checks an already-open stream (e.g. stdin) or a non-regular entry; throws when refused. */
+export function gateStream(ctx: Context, fd: number, name: string, kind: 'stream' | 'path-stream',
+  subject: Subject): void {
+  const result = checkOpenFd(fd, name, ctx.settings.emulate);
+  const decision = judge(ctx, kind, subject, { path: name }, result);
+  if (decision.verdict !== 'refuse') return;
+  throw kind === 'path-stream' && decision.rule?.includes('RESTRICT_FILE')
+    ? refusal(ctx, name, decision, result)
+    : interactiveDenied(name, ctx.hex, decision.rule ?? '', result.errno);
+}
+
+/** Decides on inline code (`-e`, `-p`, `-i`, data: URLs on the command line); throws when refused. */
+export function gateInline(ctx: Context, source: string, subject: Subject): void {
+  const decision = judge(ctx, 'inline', subject, { source }, null);
+  if (decision.verdict === 'refuse') throw interactiveDenied(source, ctx.hex, decision.rule ?? '');
+}

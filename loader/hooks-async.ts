@@ -1,0 +1,31 @@
+// Backend for Node 20 (and 22 before 22.22.3): module.register hooks, run in Node's hooks thread.
+import { fileURLToPath } from 'node:url';
+import { contextFrom, type Context, type ContextData } from './context.js';
+import { gateFile } from './gate.js';
+import { subjectOf } from './subject.js';
+
+interface LoadResult { format?: string | null | undefined; source?: unknown; shortCircuit?: boolean }
+interface LoadContext { format?: string | null | undefined }
+
+let ctx: Context | undefined;
+
+/** Receives the main thread's policy inputs. */
+export async function initialize(data: ContextData): Promise<void> {
+  ctx = contextFrom(data);
+}
+
+/** Hands Node the checked bytes of every file-backed ESM (and wasm) module; CommonJS goes to the CJS layer. */
+export async function load(url: string, context: LoadContext,
+  nextLoad: (url: string, context: LoadContext) => Promise<LoadResult>): Promise<LoadResult> {
+  if (!url.startsWith('file:')) return nextLoad(url, context);
+  if (ctx === undefined) throw new Error('secnode: hooks used before initialize');
+  const filename = fileURLToPath(url);
+  if (context.format === 'module') {
+    return { format: 'module', source: gateFile(ctx, filename, subjectOf(ctx, filename, 'import')), shortCircuit: true };
+  }
+  const result = await nextLoad(url, context);
+  if (result.format === 'json' || result.format === 'builtin' || (result.format === 'commonjs' && result.source == null)) {
+    return result;
+  }
+  return { ...result, source: gateFile(ctx, filename, subjectOf(ctx, filename, 'import')) };
+}

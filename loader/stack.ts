@@ -1,0 +1,25 @@
+// Maps the stack of secnode's own errors to its TypeScript sources, without touching other errors.
+import { createRequire } from 'node:module';
+import { asOwnLoad } from './bypass.js';
+
+type WrapCallSite = (frame: NodeJS.CallSite) => NodeJS.CallSite;
+let wrap: WrapCallSite | undefined;
+
+/** Rewrites `err.stack` with source-mapped frames (loads source-map-support on first use). */
+export function mapStack<E extends Error>(err: E): E {
+  try {
+    wrap ??= asOwnLoad(() => (createRequire(import.meta.url)('source-map-support') as { wrapCallSite: WrapCallSite }).wrapCallSite);
+    const previous = Error.prepareStackTrace;
+    Error.prepareStackTrace = (e: Error, frames: NodeJS.CallSite[]) =>
+      `${e.name} [${(e as { code?: string }).code ?? ''}]: ${e.message}${frames.map((f) => `\n    at ${String(wrap?.(f) ?? f)}`).join('')}`;
+    try {
+      Error.captureStackTrace(err, mapStack);
+      void err.stack;
+    } finally {
+      Error.prepareStackTrace = previous;
+    }
+  } catch {
+    // The plain stack is still there; mapping is a convenience.
+  }
+  return err;
+}

@@ -1,0 +1,114 @@
+// Audit records (versioned JSON Lines) and their sinks: stderr, an append-only file, syslog, a channel.
+import { channel } from 'node:diagnostics_channel';
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { threadId } from 'node:worker_threads';
+import { errnoName } from './errno.js';
+import { syslogLine } from './kernel.js';
+import type { Decision } from './policy.js';
+import type { AuditSink } from './settings.js';
+
+/** What loaded the code: the entry, an import, a require, a preload, stdin, inline code… */
+export type Subject = 'entry' | 'import' | 'require' | 'preload' | 'stdin' | 'repl' | 'inline' | 'worker' | 'addon' | 'generated';
+
+/** One audit record, format version 1. */
+export interface AuditRecord {
+  readonly v: 1;
+  readonly time: string;
+  readonly pid: number;
+  readonly tid: number;
+  readonly event: 'check' | 'interactive' | 'generated';
+  readonly subject: Subject;
+  readonly path?: string;
+  readonly url?: string;
+  readonly source?: string;
+  readonly parent?: string;
+  readonly errno: string | null;
+  readonly allowed: boolean;
+  readonly enforced: boolean;
+  readonly mode: 'permissive' | 'enforce';
+  readonly verdict: Decision['verdict'];
+  readonly reason: Decision['reason'];
+  readonly rule: string | null;
+  readonly securebits: string;
+  readonly emulated: boolean;
+}
+
+/** The diagnostics channel that publishes every decision (as an `AuditRecord`). */
+export const DECISION_CHANNEL = 'secnode:decision';
+const decisions = channel(DECISION_CHANNEL);
+
+/** Where the record is about: a file path, a URL or an inline source name. */
+export type Target = { path: string } | { url: string } | { source: string };
+
+/** Inputs for one record. */
+export interface RecordInput {
+  readonly subject: Subject;
+  readonly target: Target;
+  readonly parent?: string | undefined;
+  readonly errno: number | null;
+  readonly decision: Decision;
+  readonly securebits: string;
+  readonly emulated: boolean;
+}
+
+/** Builds a record from a decision. */
+export function makeRecord(input: RecordInput): AuditRecord {
+  const { decision } = input;
+  return {
+    v: 1,
+    time: new Date().toISOString(),
+    pid: process.pid,
+    tid: threadId,
+    event: decision.reason === 'interactive' ? 'interactive' : decision.reason === 'generated' ? 'generated' : 'check',
+    subject: input.subject,
+    ...input.target,
+    ...(input.parent === undefined ? {} : { parent: input.parent }),
+    errno: input.errno === null || input.errno === 0 ? null : errnoName(input.errno),
+    allowed: decision.verdict !== 'refuse',
+    enforced: decision.enforced,
+    mode: decision.enforced ? 'enforce' : 'permissive',
+    verdict: decision.verdict,
+    reason: decision.reason,
+    rule: decision.rule,
+    securebits: input.securebits,
+    emulated: input.emulated,
+  };
+}
+
+/** Writes records to the configured sinks; files are opened once with O_APPEND and get whole lines. */
+export class Auditor {
+  private readonly fds = new Map<string, number>();
+  constructor(private readonly sinks: readonly AuditSink[]) {}
+
+  /** True when a record would go anywhere (a sink or a channel subscriber). */
+  get active(): boolean {
+    return this.sinks.length > 0 || decisions.hasSubscribers;
+  }
+
+  /** Publishes one record to the channel and writes it to every sink. */
+  write(record: AuditRecord): void {
+    if (decisions.hasSubscribers) decisions.publish(record);
+    if (this.sinks.length === 0) return;
+    const line = `${JSON.stringify(record)}\n`;
+    for (const sink of this.sinks) {
+      if (sink.kind === 'stderr') writeSync(2, line);
+      else if (sink.kind === 'syslog') syslogLine(record.allowed ? 6 : 4, `secnode: ${line.trimEnd()}`);
+      else writeSync(this.fileFd(sink.path), line);
+    }
+  }
+
+  private fileFd(path: string): number {
+    let fd = this.fds.get(path);
+    if (fd === undefined) {
+      fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o600);
+      this.fds.set(path, fd);
+    }
+    return fd;
+  }
+
+  /** Closes the files this auditor opened. */
+  close(): void {
+    for (const fd of this.fds.values()) closeSync(fd);
+    this.fds.clear();
+  }
+}

@@ -1,0 +1,82 @@
+// The exec check on an open fd, the emulated check, and open-check-read.
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { constants } from 'node:fs';
+import { checkFd } from './kernel.js';
+import { isUnavailableErrno } from './errno.js';
+import type { CheckOutcome } from './policy.js';
+
+/** One check's result: raw errno (0 = allowed), its outcome class, and whether it was emulated. */
+export interface CheckResult {
+  readonly errno: number;
+  readonly outcome: CheckOutcome;
+  readonly emulated: boolean;
+}
+
+/** Classifies an errno from the check. */
+export function outcomeOf(errno: number): CheckOutcome {
+  if (errno === 0) return 'allowed';
+  if (errno === 13) return 'EACCES';
+  if (errno === 26) return 'ETXTBSY';
+  return isUnavailableErrno(errno) ? 'unavailable' : 'failed';
+}
+
+/** True when the mount behind `fd` carries `noexec` (read from /proc/self/fdinfo and mountinfo). */
+function onNoexecMount(fd: number): boolean {
+  const info = readFileSync(`/proc/self/fdinfo/${fd}`, 'latin1');
+  const id = /^mnt_id:\s*(\d+)/m.exec(info)?.[1];
+  if (id === undefined) return true;
+  for (const line of readFileSync('/proc/self/mountinfo', 'latin1').split('\n')) {
+    const fields = line.split(' ');
+    if (fields[0] === id) return (fields[5] ?? '').split(',').includes('noexec');
+  }
+  return true;
+}
+
+/** The emulated check for kernels without AT_EXECVE_CHECK: regular file, x bit for the euid, no noexec. */
+export function emulatedCheck(fd: number): number {
+  const st = fstatSync(fd);
+  if (!st.isFile()) return 13;
+  const uid = process.geteuid?.() ?? -1;
+  const x = uid === 0 ? (st.mode & 0o111) !== 0
+    : st.uid === uid ? (st.mode & 0o100) !== 0
+      : (process.getegid?.() === st.gid || (process.getgroups?.() ?? []).includes(st.gid)) ? (st.mode & 0o010) !== 0
+        : (st.mode & 0o001) !== 0;
+  if (!x) return 13;
+  return onNoexecMount(fd) ? 13 : 0;
+}
+
+/** Checks an open fd with the kernel; falls back to the emulated check when asked and unavailable. */
+export function checkOpenFd(fd: number, name: string, emulate: boolean): CheckResult {
+  const errno = checkFd(fd, name);
+  if (emulate && isUnavailableErrno(errno)) {
+    const e = emulatedCheck(fd);
+    return { errno: e, outcome: outcomeOf(e), emulated: true };
+  }
+  return { errno, outcome: outcomeOf(errno), emulated: false };
+}
+
+/** Opens a path read-only (non-blocking, close-on-exec) for checking. */
+export function openForCheck(path: string): number {
+  return openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+}
+
+/** Opens `path`, checks the fd, and reads the bytes from that same fd. */
+export function openChecked(path: string, emulate = false): { result: CheckResult; bytes: Buffer } {
+  const fd = openForCheck(path);
+  try {
+    const result = checkOpenFd(fd, path, emulate);
+    return { result, bytes: readFileSync(fd) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Checks a path (open, check the fd, close) without reading it. */
+export function checkPath(path: string, emulate = false): CheckResult {
+  const fd = openForCheck(path);
+  try {
+    return checkOpenFd(fd, path, emulate);
+  } finally {
+    closeSync(fd);
+  }
+}

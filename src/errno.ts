@@ -1,0 +1,27 @@
+// errno numbers as names and in words (Linux, x86_64 and arm64 share these values).
+
+const NAMES: Readonly<Record<number, [string, string]>> = {
+  1: ['EPERM', 'operation not permitted (seccomp or LSM refused the check)'],
+  2: ['ENOENT', 'no such file or directory'],
+  7: ['E2BIG', 'argument list too long'],
+  9: ['EBADF', 'bad file descriptor'],
+  13: ['EACCES', 'not executable (no x bit for this user, noexec mount, LSM denial, or not a regular file)'],
+  22: ['EINVAL', 'the kernel does not support AT_EXECVE_CHECK (Linux 6.14+ needed)'],
+  26: ['ETXTBSY', 'the file is open for writing (busy)'],
+  38: ['ENOSYS', 'execveat is not available (seccomp or old kernel)'],
+};
+
+/** The symbolic name of an errno value, e.g. 13 → "EACCES". */
+export function errnoName(errno: number): string {
+  return NAMES[errno]?.[0] ?? `E${errno}`;
+}
+
+/** A short explanation of an errno value as it applies to the exec check. */
+export function errnoWords(errno: number): string {
+  return NAMES[errno]?.[1] ?? `error ${errno}`;
+}
+
+/** errno values that mean "the kernel cannot answer", not "denied". */
+export function isUnavailableErrno(errno: number): boolean {
+  return errno === 22 || errno === 38;
+}

@@ -1,0 +1,71 @@
+// secnode's errors: each has a stable `code` and plain fields (they survive crossing threads).
+import { errnoName, errnoWords } from './errno.js';
+
+/** Every error code secnode throws or prints. */
+export type SecnodeCode =
+  | 'ERR_SECNODE_EXEC_DENIED' | 'ERR_SECNODE_INTERACTIVE_DENIED' | 'ERR_SECNODE_CHECK_UNAVAILABLE'
+  | 'ERR_SECNODE_PRELOAD_ORDER' | 'ERR_SECNODE_OPTION_REFUSED' | 'ERR_SECNODE_INVALID_CONFIG';
+
+/** Base class; match on `code`, never on `instanceof`. */
+export class SecnodeError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: SecnodeCode;
+  /** Operator hint, printed as a second line by the launcher. */
+  readonly hint: string;
+  constructor(code: SecnodeCode, message: string, hint: string, fields: Record<string, unknown> = {}) {
+    super(message);
+    this.name = 'SecnodeError';
+    this.code = code;
+    this.hint = hint;
+    Object.assign(this, fields);
+  }
+}
+
+const SCAN_HINT = 'hint: run `secnodectl scan <app>` to list files that fail the check; `secnodectl scan --fix` adds missing x bits';
+
+/** A code file failed the check under enforcement. */
+export function execDenied(path: string, errno: number, securebits: string, rule: string): SecnodeError {
+  const why = errno === 0 ? 'emulated check refused it' : `${errnoName(errno)}: ${errnoWords(errno)}`;
+  return new SecnodeError('ERR_SECNODE_EXEC_DENIED',
+    `secnode: refused to run ${path}: ${why} (enforced by ${rule})`, SCAN_HINT,
+    { path, errno: errnoName(errno), securebits, rule });
+}
+
+/** Inline code or a stream refused under deny-interactive. */
+export function interactiveDenied(source: string, securebits: string, rule: string, errno?: number): SecnodeError {
+  const why = errno === undefined ? 'inline code cannot be checked' : `${errnoName(errno)}: ${errnoWords(errno)}`;
+  return new SecnodeError('ERR_SECNODE_INTERACTIVE_DENIED',
+    `secnode: refused interactive input (${source}): ${why} (enforced by ${rule})`,
+    'hint: put the code in a file with execute permission and run that file',
+    { source, securebits, rule, ...(errno === undefined ? {} : { errno: errnoName(errno) }) });
+}
+
+/** Enforcement is on but the kernel cannot answer the check. */
+export function checkUnavailable(path: string, errno: number, securebits: string, rule: string): SecnodeError {
+  return new SecnodeError('ERR_SECNODE_CHECK_UNAVAILABLE',
+    `secnode: cannot check ${path}: ${errnoName(errno)}: ${errnoWords(errno)}; refused because ${rule} is enforced`,
+    'hint: use Linux 6.14 or later, or set SECNODE_EMULATE_CHECK=1 to use the emulated check (mode bits and noexec only)',
+    { path, errno: errnoName(errno), securebits, rule });
+}
+
+/** Other preload code ran before secnode while enforcement is on. */
+export function preloadOrder(before: readonly string[], securebits: string): SecnodeError {
+  return new SecnodeError('ERR_SECNODE_PRELOAD_ORDER',
+    `secnode: code ran before secnode/register (${before.join(', ')}); refused because enforcement is on`,
+    'hint: make secnode the first preload: run `secnode`, or put `--require secnode/register` first in NODE_OPTIONS',
+    { before: [...before], securebits });
+}
+
+/** A Node option that would load code out of secnode's sight, under enforcement. */
+export function optionRefused(option: string, why: string, securebits: string): SecnodeError {
+  return new SecnodeError('ERR_SECNODE_OPTION_REFUSED',
+    `secnode: refused option ${option}: ${why}`, 'hint: remove the option, or run without enforcement',
+    { option, securebits });
+}
+
+/** A SECNODE_* setting (or install option) is unknown or has an invalid value. */
+export function invalidConfig(name: string, value: string, expected: string): SecnodeError {
+  return new SecnodeError('ERR_SECNODE_INVALID_CONFIG',
+    `secnode: invalid setting ${name}=${JSON.stringify(value)}: expected ${expected}`,
+    'hint: see the settings table in the secnode README', { name, value });
+}

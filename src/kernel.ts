@@ -1,0 +1,104 @@
+// The only module that talks to libc (through koffi): securebits, the exec check, execv.
+import { closeSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import {
+  AT_EMPTY_PATH, AT_EXECVE_CHECK, PR_GET_SECUREBITS, PR_SET_SECUREBITS, SYS_EXECVEAT,
+} from './constants.js';
+
+type Fn = (...args: unknown[]) => number;
+interface Libc { prctl: Fn; syscall: Fn; memfd: Fn; execv: Fn; fcntl: Fn; syslog: Fn; errno: () => number }
+
+let libc: Libc | undefined;
+
+/** Loads koffi's native module directly (skipping its slow libc sniffing), else koffi itself. */
+function loadKoffi(): { load(name: string): { func(decl: string): Fn }; errno(): number } {
+  const require = createRequire(import.meta.url);
+  try {
+    return require(`@koromix/koffi-linux-${process.arch}/linux_${process.arch}/koffi.node`);
+  } catch {
+    return require('koffi');
+  }
+}
+
+function bind(): Libc {
+  if (libc) return libc;
+  const koffi = loadKoffi();
+  const lib = koffi.load('libc.so.6');
+  libc = {
+    prctl: lib.func('int prctl(int, unsigned long, unsigned long, unsigned long, unsigned long)'),
+    syscall: lib.func('long syscall(long, ...)'),
+    memfd: lib.func('int memfd_create(const char *, unsigned int)'),
+    execv: lib.func('int execv(const char *, const char **)'),
+    fcntl: lib.func('int fcntl(int, int, ...)'),
+    syslog: lib.func('void syslog(int, const char *, ...)'),
+    errno: () => koffi.errno(),
+  };
+  return libc;
+}
+
+/** A failed libc call, with its errno. */
+export class SyscallError extends Error {
+  /** errno reported by the kernel. */
+  readonly errno: number;
+  constructor(call: string, errno: number) {
+    super(`${call} failed with errno ${errno}`);
+    this.errno = errno;
+  }
+}
+
+/** Reads the calling thread's securebits; throws `SyscallError` when prctl fails. */
+export function readSecurebits(): number {
+  const c = bind();
+  const r = c.prctl(PR_GET_SECUREBITS, 0, 0, 0, 0);
+  if (r < 0) throw new SyscallError('prctl(PR_GET_SECUREBITS)', c.errno());
+  return r;
+}
+
+/** Writes the securebits of the calling process; throws `SyscallError` on failure. */
+export function writeSecurebits(bits: number): void {
+  const c = bind();
+  if (c.prctl(PR_SET_SECUREBITS, bits, 0, 0, 0) < 0) {
+    throw new SyscallError('prctl(PR_SET_SECUREBITS)', c.errno());
+  }
+}
+
+/**
+ * Asks the kernel whether the file behind `fd` may execute:
+ * `execveat(fd, "", [name], [], AT_EMPTY_PATH | AT_EXECVE_CHECK)`. Returns 0 or an errno.
+ */
+export function checkFd(fd: number, name: string): number {
+  const c = bind();
+  const nr = SYS_EXECVEAT[process.arch];
+  if (nr === undefined) return 38;
+  const r = c.syscall(nr, 'int', fd, 'const char *', '', 'const char **', [name, null],
+    'const char **', [null], 'int', AT_EMPTY_PATH | AT_EXECVE_CHECK);
+  return r === 0 ? 0 : c.errno();
+}
+
+/** Probes kernel support: checks an empty memfd; 0 means supported, else the errno. */
+export function probeCheck(): number {
+  const c = bind();
+  const MFD_CLOEXEC = 1;
+  const fd = c.memfd('secnode-probe', MFD_CLOEXEC);
+  if (fd < 0) return c.errno();
+  try {
+    return checkFd(fd, 'secnode-probe');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Replaces the process image with `file` (execv), keeping fds 0-2 open; returns the errno only if that fails. */
+export function execv(file: string, argv: readonly string[]): number {
+  const c = bind();
+  const F_SETFD = 2;
+  for (const fd of [0, 1, 2]) c.fcntl(fd, F_SETFD, 'int', 0);
+  c.execv(file, [...argv, null]);
+  return c.errno();
+}
+
+/** Sends one message to the system log: `syslog(LOG_AUTHPRIV | priority, "%s", message)`. */
+export function syslogLine(priority: number, message: string): void {
+  const LOG_AUTHPRIV = 10 << 3;
+  bind().syslog(LOG_AUTHPRIV | priority, '%s', 'const char *', message);
+}

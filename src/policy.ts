@@ -1,0 +1,45 @@
+// The decision: a pure function of input kind, securebits, forced settings and check outcome.
+import type { ExecBits } from './securebits.js';
+
+/** What is about to run: a file, a stream (fd), a path that is not a regular file, inline or generated code. */
+export type InputKind = 'file' | 'stream' | 'path-stream' | 'inline' | 'generated';
+/** What the kernel (or the emulated check) said; `none` where no check is possible. */
+export type CheckOutcome = 'allowed' | 'EACCES' | 'ETXTBSY' | 'failed' | 'unavailable' | 'none';
+/** Restrictions the operator forces on top of the bits (they can only add). */
+export interface Forced {
+  /** Behave as if `SECBIT_EXEC_RESTRICT_FILE` were set. */
+  readonly restrictFile: boolean;
+  /** Behave as if `SECBIT_EXEC_DENY_INTERACTIVE` were set. */
+  readonly denyInteractive: boolean;
+  /** Refuse code generated at run time (eval, new Function, vm, data: imports). */
+  readonly hardenGenerated: boolean;
+}
+/** The verdict with its reason; `rule` names the bit or setting that enforced it. */
+export interface Decision {
+  readonly verdict: 'run' | 'record' | 'refuse';
+  readonly enforced: boolean;
+  readonly reason: 'allowed' | 'not-executable' | 'busy' | 'check-failed' | 'check-unavailable' | 'interactive' | 'generated';
+  readonly rule: string | null;
+}
+
+const NOTHING: Forced = { restrictFile: false, denyInteractive: false, hardenGenerated: false };
+const REASON = {
+  allowed: 'allowed', EACCES: 'not-executable', ETXTBSY: 'busy', failed: 'check-failed',
+  unavailable: 'check-unavailable', none: 'interactive',
+} as const;
+
+/** Decides run / record / refuse for one input. */
+export function decide(kind: InputKind, bits: ExecBits, outcome: CheckOutcome, forced: Forced = NOTHING): Decision {
+  const rf = bits.restrictFile ? 'SECBIT_EXEC_RESTRICT_FILE' : forced.restrictFile ? 'SECNODE_RESTRICT_FILE' : null;
+  const di = bits.denyInteractive ? 'SECBIT_EXEC_DENY_INTERACTIVE' : forced.denyInteractive ? 'SECNODE_DENY_INTERACTIVE' : null;
+  const rule = kind === 'file' ? rf
+    : kind === 'stream' || kind === 'inline' ? di
+      : kind === 'path-stream' ? rf ?? di
+        : forced.hardenGenerated ? 'SECNODE_HARDEN_GENERATED' : null;
+  const enforced = rule !== null;
+  if (kind === 'inline' || kind === 'generated') {
+    return { verdict: enforced ? 'refuse' : 'run', enforced, reason: kind === 'inline' ? 'interactive' : 'generated', rule };
+  }
+  if (outcome === 'allowed') return { verdict: 'run', enforced, reason: 'allowed', rule };
+  return { verdict: enforced ? 'refuse' : 'record', enforced, reason: REASON[outcome], rule };
+}
