@@ -1,0 +1,88 @@
+// Runs the real secnode (or node with secnode/register) as a child, under real securebits.
+import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
+
+/** Repository root. */
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The secnode launcher. */
+export const SECNODE = join(ROOT, 'runtime', 'secnode');
+/** The built register module (for --import / --require). */
+export const REGISTER = join(ROOT, 'dist', 'loader', 'register.js');
+/** The built secnodectl. */
+export const SECNODECTL = join(ROOT, 'dist', 'runtime', 'secnodectl.js');
+
+/** A Node version under test: its name and the directory of its `node` binary. */
+export interface NodeUnderTest { readonly name: string; readonly bin: string; readonly major: number }
+
+/** Node 20 (the one running vitest) and Node 24 (installed by the global setup). */
+export function nodes(): NodeUnderTest[] {
+  return [
+    { name: `node${process.versions.node.split('.')[0]}`, bin: dirname(process.execPath), major: Number(process.versions.node.split('.')[0]) },
+    { name: 'node24', bin: inject('node24Bin'), major: 24 },
+  ];
+}
+
+/** The four policies of the kernel's matrix (bits set with their locks). */
+export const POLICIES = {
+  none: [] as string[],
+  RF: ['--restrict-file'],
+  DI: ['--deny-interactive'],
+  'RF+DI': ['--restrict-file', '--deny-interactive'],
+} as const;
+/** A policy name. */
+export type Policy = keyof typeof POLICIES;
+
+/** Result of one run. */
+export interface Run { status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+
+/** Options for `run`. */
+export interface RunOptions {
+  node: NodeUnderTest;
+  policy?: Policy;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  input?: string | Buffer;
+  stdio?: SpawnSyncOptions['stdio'];
+  /** Extra flags for secnodectl exec (e.g. ['--no-lock']). */
+  execFlags?: string[];
+}
+
+/** Environment with the chosen Node first on PATH and no inherited NODE_OPTIONS or SECNODE_*. */
+export function envFor(node: NodeUnderTest, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (k !== 'NODE_OPTIONS' && !k.startsWith('SECNODE_') && !k.startsWith('VITEST') && k !== 'NODE_ENV') env[k] = v;
+  }
+  env.PATH = `${node.bin}:${join(ROOT, 'runtime')}:${process.env.PATH ?? '/usr/bin:/bin'}`;
+  return { ...env, ...extra };
+}
+
+/** Runs `cmd args…` under the policy's securebits (via `secnodectl exec`), with the chosen Node on PATH. */
+export function run(cmd: string, args: readonly string[], opts: RunOptions): Run {
+  const policy = POLICIES[opts.policy ?? 'none'];
+  const argv = policy.length > 0 || opts.execFlags
+    ? [SECNODECTL, 'exec', ...policy, ...(opts.execFlags ?? []), '--', cmd, ...args]
+    : null;
+  const r = spawnSync(argv ? process.execPath : cmd, argv ?? args, {
+    cwd: opts.cwd ?? ROOT,
+    env: envFor(opts.node, opts.env),
+    input: opts.input ?? '',
+    stdio: opts.stdio ?? 'pipe',
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  if (r.error) throw r.error;
+  return { status: r.status, signal: r.signal, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/** Runs the secnode launcher. */
+export function secnode(args: readonly string[], opts: RunOptions): Run {
+  return run(SECNODE, args, opts);
+}
+
+/** Runs plain `node` (the chosen version) with the given args. */
+export function node(args: readonly string[], opts: RunOptions): Run {
+  return run(join(opts.node.bin, 'node'), args, opts);
+}
