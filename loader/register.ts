@@ -2,9 +2,7 @@
 import { fstatSync, closeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve, sep } from 'node:path';
-import { isatty } from 'node:tty';
 import { fileURLToPath } from 'node:url';
-import { isMainThread, parentPort } from 'node:worker_threads';
 import { openForCheck } from '../src/check.js';
 import { preloadOrder } from '../src/errors.js';
 import { installBackend } from './backend.js';
@@ -19,15 +17,22 @@ const SELF = fileURLToPath(import.meta.url);
 const ROOT = resolve(dirname(SELF), '..', '..');
 const OWN_DEPS = /[/\\]node_modules[/\\](koffi|@koromix[/\\]koffi-[^/\\]+|source-map-support|source-map|buffer-from)[/\\]/;
 
-/** Node's internal hooks thread (Node 20 runs `--require` preloads there too). */
-function inHooksThread(): boolean {
-  const wt = createRequire(import.meta.url)('node:worker_threads') as { isInternalThread?: boolean };
-  return wt.isInternalThread ?? (!isMainThread && parentPort === null);
+const require = createRequire(import.meta.url);
+
+/**
+ * Which thread this is. Node replaces `process.chdir` in every worker before any user code runs, so the
+ * main thread is known without loading `worker_threads` (which costs most of a millisecond at start-up).
+ */
+function thread(): 'main' | 'worker' | 'hooks' {
+  if (process.chdir.name !== 'unavailableInWorker') return 'main';
+  const wt = require('node:worker_threads') as { isInternalThread?: boolean; isMainThread: boolean; parentPort: unknown };
+  if (wt.isMainThread) return 'main';
+  return wt.isInternalThread ?? wt.parentPort === null ? 'hooks' : 'worker';
 }
 
 /** CommonJS modules already loaded that are not secnode's own: code that ran before it. */
 function foreignLoaded(): string[] {
-  const cache = (createRequire(import.meta.url)('node:module') as { _cache: Record<string, unknown> })._cache;
+  const cache = (require('node:module') as { _cache: Record<string, unknown> })._cache;
   return Object.keys(cache).filter((f) => !f.startsWith(ROOT + sep) && !OWN_DEPS.test(f));
 }
 
@@ -35,7 +40,7 @@ function foreignLoaded(): string[] {
 function gateStart(ctx: Context): void {
   const input = startInput(process.execArgv, process.argv[1],
     typeof (process as { _eval?: unknown })._eval === 'string',
-    (process as { _forceRepl?: unknown })._forceRepl === true, isatty(0));
+    (process as { _forceRepl?: unknown })._forceRepl === true, () => (require('node:tty') as typeof import('node:tty')).isatty(0));
   if (input.kind === 'inline') gateInline(ctx, input.source === 'interactive' ? '-i' : input.source === 'print' ? '-p' : '-e', 'inline');
   else if (input.kind === 'stdin') gateStream(ctx, 0, input.source, 'stream', input.source);
   else if (input.kind === 'entry') {
@@ -55,9 +60,8 @@ function gateStart(ctx: Context): void {
   }
 }
 
-function boot(): void {
+function boot(main: boolean): void {
   const base = readContextData(process.env);
-  const main = isMainThread;
   const preloads = preloadsInOrder(process.env.NODE_OPTIONS ?? '', process.execArgv, process.cwd());
   const { before, after } = splitAroundSelf(preloads, (p) => p.path === SELF);
   const script = main ? process.argv[1] : undefined;
@@ -82,7 +86,7 @@ function boot(): void {
  * runs them: skip them there, so output and side effects match `node` and no code runs unseen.
  */
 function skipPreloadsInHooksThread(): void {
-  const Module = createRequire(import.meta.url)('node:module') as { _load: (...args: unknown[]) => unknown };
+  const Module = require('node:module') as { _load: (...args: unknown[]) => unknown };
   const load = Module._load;
   Module._load = function secnodeHooksThreadLoad(this: unknown, ...args: unknown[]) {
     if ((args[1] as { id?: string } | undefined)?.id === 'internal/preload') return {};
@@ -91,13 +95,14 @@ function skipPreloadsInHooksThread(): void {
 }
 
 const state = globalThis as { [INSTALLED]?: boolean };
-if (state[INSTALLED] !== true && inHooksThread()) {
+const where = state[INSTALLED] === true ? undefined : thread();
+if (where === 'hooks') {
   state[INSTALLED] = true;
   skipPreloadsInHooksThread();
-} else if (state[INSTALLED] !== true) {
+} else if (where !== undefined) {
   state[INSTALLED] = true;
   try {
-    boot();
+    boot(where === 'main');
   } catch (err) {
     refuseStart(err);
   }

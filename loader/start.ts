@@ -20,7 +20,7 @@ function has(execArgv: readonly string[], names: ReadonlySet<string>): boolean {
 
 /** Classifies the start input from execArgv, argv and Node's (undocumented) `_eval`/`_forceRepl` fields. */
 export function startInput(execArgv: readonly string[], script: string | undefined, evalSet: boolean,
-  forceRepl: boolean, stdinIsTty: boolean): StartInput {
+  forceRepl: boolean, stdinIsTty: () => boolean): StartInput {
   if (has(execArgv, PRINT)) return { kind: 'inline', source: 'print' };
   if (has(execArgv, EVAL)) return { kind: 'inline', source: 'eval' };
   if (script === '-') return { kind: 'stdin', source: 'stdin' };
@@ -28,7 +28,7 @@ export function startInput(execArgv: readonly string[], script: string | undefin
   if (forceRepl) return { kind: 'inline', source: 'interactive' };
   if (has(execArgv, NO_STDIN)) return { kind: 'none' };
   if (evalSet) return { kind: 'stdin', source: 'stdin' };
-  return { kind: 'stdin', source: stdinIsTty ? 'repl' : 'stdin' };
+  return { kind: 'stdin', source: stdinIsTty() ? 'repl' : 'stdin' };
 }
 
 /** Resolves the entry the way Node's main loader does (extensions, index files, realpath); undefined if none. */

@@ -1,29 +1,56 @@
 #!/usr/bin/env node
-// secnodectl: the operator's tool (exec now; status and scan build on the same library).
+// secnodectl: the operator's tool: status, scan, exec.
 import { parseExec, runExec } from './exec.js';
+import { formatStatus, gatherStatus } from './status.js';
 
-const USAGE = 'usage: secnodectl exec [--restrict-file] [--deny-interactive] [--no-lock] -- CMD [ARGS…]';
+const USAGE = `usage: secnodectl status [--json]
+       secnodectl scan <entry|dir>… [--json] [--fix]
+       secnodectl exec [--restrict-file] [--deny-interactive] [--no-lock] -- CMD [ARGS…]`;
 
-function main(argv: readonly string[]): number {
-  const [command, ...rest] = argv;
-  if (command === 'exec') {
-    let opts;
-    try {
-      opts = parseExec(rest);
-    } catch (e) {
-      process.stderr.write(`secnodectl exec: ${(e as Error).message}\n${USAGE}\n`);
-      return 2;
-    }
-    const { status, message } = runExec(opts);
-    process.stderr.write(`secnodectl exec: ${message}\n`);
-    return status;
-  }
-  if (command === '--help' || command === '-h') {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  process.stderr.write(`secnodectl: unknown command ${command ?? '(none)'}\n${USAGE}\n`);
-  return 2;
+/** Exit status for usage errors. */
+const EXIT_USAGE = 2;
+
+function fail(command: string, message: string, status = EXIT_USAGE): number {
+  process.stderr.write(`secnodectl ${command}: ${message}\n${status === EXIT_USAGE ? `${USAGE}\n` : ''}`);
+  return status;
 }
 
-process.exitCode = main(process.argv.slice(2));
+function status(args: readonly string[]): number {
+  const unknown = args.find((a) => a !== '--json');
+  if (unknown !== undefined) return fail('status', `unknown argument ${unknown}`);
+  let s;
+  try {
+    s = gatherStatus(process.env);
+  } catch (e) {
+    return fail('status', (e as Error).message, 1);
+  }
+  process.stdout.write(args.includes('--json') ? `${JSON.stringify(s, null, 2)}\n` : formatStatus(s));
+  return 0;
+}
+
+function exec(args: readonly string[]): number {
+  let opts;
+  try {
+    opts = parseExec(args);
+  } catch (e) {
+    return fail('exec', (e as Error).message);
+  }
+  const { status: code, message } = runExec(opts);
+  return fail('exec', message, code);
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'status': return status(rest);
+    case 'exec': return exec(rest);
+    case 'scan': return (await import('./scan-cli.js')).scanCommand(rest);
+    case '--help': case '-h': case 'help':
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    default:
+      return fail(command ?? '', `unknown command ${command ?? '(none)'}`);
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,7 +1,7 @@
 // Audit records (versioned JSON Lines) and their sinks: stderr, an append-only file, syslog, a channel.
 import { channel } from 'node:diagnostics_channel';
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
-import { threadId } from 'node:worker_threads';
+import { createRequire } from 'node:module';
 import { errnoName } from './errno.js';
 import { syslogLine } from './kernel.js';
 import type { Decision } from './policy.js';
@@ -33,6 +33,12 @@ export interface AuditRecord {
   readonly emulated: boolean;
 }
 
+let tid: number | undefined;
+function threadId(): number {
+  tid ??= (createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads')).threadId;
+  return tid;
+}
+
 /** The diagnostics channel that publishes every decision (as an `AuditRecord`). */
 export const DECISION_CHANNEL = 'secnode:decision';
 const decisions = channel(DECISION_CHANNEL);
@@ -58,7 +64,7 @@ export function makeRecord(input: RecordInput): AuditRecord {
     v: 1,
     time: new Date().toISOString(),
     pid: process.pid,
-    tid: threadId,
+    tid: threadId(),
     event: decision.reason === 'interactive' ? 'interactive' : decision.reason === 'generated' ? 'generated' : 'check',
     subject: input.subject,
     ...input.target,

@@ -1,6 +1,8 @@
 // The only module that talks to libc (through koffi): securebits, the exec check, execv.
 import { closeSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   AT_EMPTY_PATH, AT_EXECVE_CHECK, PR_GET_SECUREBITS, PR_SET_SECUREBITS, SYS_EXECVEAT,
 } from './constants.js';
@@ -10,14 +12,24 @@ interface Libc { prctl: Fn; syscall: Fn; memfd: Fn; execv: Fn; fcntl: Fn; syslog
 
 let libc: Libc | undefined;
 
-/** Loads koffi's native module directly (skipping its slow libc sniffing), else koffi itself. */
-function loadKoffi(): { load(name: string): { func(decl: string): Fn }; errno(): number } {
-  const require = createRequire(import.meta.url);
-  try {
-    return require(`@koromix/koffi-linux-${process.arch}/linux_${process.arch}/koffi.node`);
-  } catch {
-    return require('koffi');
+type Koffi = { load(name: string): { func(decl: string): Fn }; errno(): number };
+
+/**
+ * Loads koffi's glibc native module straight from the nearest node_modules (skipping koffi's libc
+ * sniffing and the module resolver, which cost milliseconds per process), else koffi itself.
+ */
+function loadKoffi(): Koffi {
+  const native = `@koromix/koffi-linux-${process.arch}/linux_${process.arch}/koffi.node`;
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const module = { exports: {} as Koffi };
+    try {
+      process.dlopen(module, join(dir, 'node_modules', native));
+      return module.exports;
+    } catch {
+      if (dir === dirname(dir)) break;
+    }
   }
+  return createRequire(import.meta.url)('koffi') as Koffi;
 }
 
 function bind(): Libc {

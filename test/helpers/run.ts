@@ -9,7 +9,7 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The secnode launcher. */
 export const SECNODE = join(ROOT, 'runtime', 'secnode');
 /** The built register module (for --import / --require). */
-export const REGISTER = join(ROOT, 'dist', 'loader', 'register.js');
+export const REGISTER = join(ROOT, 'dist', 'loader', 'register.cjs');
 /** The built secnodectl. */
 export const SECNODECTL = join(ROOT, 'dist', 'runtime', 'secnodectl.js');
 

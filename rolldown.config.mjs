@@ -1,0 +1,18 @@
+// Bundles the in-process loader into single CommonJS files: one file to load and no ES module
+// namespace objects for builtins keeps secnode's start-up cost near the floor (see README, Performance).
+import { defineConfig } from 'rolldown';
+
+export default defineConfig({
+  input: { register: 'loader/register.ts', 'hooks-async': 'loader/hooks-async.ts' },
+  platform: 'node',
+  external: [/^node:/, 'koffi', 'source-map-support'],
+  output: {
+    dir: 'dist/loader',
+    format: 'cjs',
+    sourcemap: true,
+    entryFileNames: '[name].cjs',
+    chunkFileNames: 'shared-[name].cjs',
+  },
+  logLevel: 'warn',
+  checks: { pluginTimings: false },
+});

@@ -1,0 +1,90 @@
+// `secnodectl status`: securebits, kernel support, Node and hook backend, the policy per input, settings.
+import { errnoName, errnoWords, isUnavailableErrno } from '../src/errno.js';
+import { probeCheck, readSecurebits } from '../src/kernel.js';
+import { decide, type InputKind } from '../src/policy.js';
+import { bitNames, bitsHex, decodeBits, type ExecBits } from '../src/securebits.js';
+import { readSettings, type Settings } from '../src/settings.js';
+import { backendFor } from '../loader/backend-choice.js';
+
+/** What each input kind means, for people. */
+const KINDS: Readonly<Record<InputKind, string>> = {
+  file: 'code files (entry, import, require, preloads, workers, addons, wasm)',
+  stream: 'code on stdin and the REPL',
+  'path-stream': 'an entry path that is not a regular file (/dev/stdin, <(…))',
+  inline: 'inline code (-e, -p, -i, data:/http: preloads on the command line)',
+  generated: 'code generated at run time (eval, new Function, vm)',
+};
+
+/** The status report (`--json` prints it as is; version 1 of the format). */
+export interface Status {
+  v: 1;
+  securebits: { raw: string; names: string[] } & ExecBits;
+  kernel: { check: 'supported' | 'unavailable' | 'failed'; errno: string | null; reason: string; emulated: boolean };
+  node: { version: string; backend: string };
+  policy: Record<InputKind, { mode: 'enforce' | 'permissive'; rule: string | null; onFailure: 'refuse' | 'record' | 'run' }>;
+  settings: Record<string, { value: string; source: string }>;
+}
+
+function settingValues(s: Settings): Record<string, string> {
+  return {
+    SECNODE_RESTRICT_FILE: s.forced.restrictFile ? '1' : '0',
+    SECNODE_DENY_INTERACTIVE: s.forced.denyInteractive ? '1' : '0',
+    SECNODE_HARDEN_GENERATED: s.forced.hardenGenerated ? '1' : '0',
+    SECNODE_EMULATE_CHECK: s.emulate ? '1' : '0',
+    SECNODE_AUDIT: s.audit.map((a) => (a.kind === 'file' ? `file:${a.path}` : a.kind)).join(',') || '(none)',
+  };
+}
+
+/** Gathers the status of this process (its securebits are inherited by everything it starts). */
+export function gatherStatus(env: NodeJS.ProcessEnv): Status {
+  const raw = readSecurebits();
+  const bits = decodeBits(raw);
+  const settings = readSettings(env);
+  const errno = probeCheck();
+  const check = errno === 0 ? 'supported' : isUnavailableErrno(errno) ? 'unavailable' : 'failed';
+  const emulated = check !== 'supported' && settings.emulate;
+  const policy = {} as Status['policy'];
+  for (const kind of Object.keys(KINDS) as InputKind[]) {
+    const outcome = kind === 'inline' || kind === 'generated' ? 'none' : 'EACCES';
+    const d = decide(kind, bits, outcome, settings.forced);
+    policy[kind] = { mode: d.enforced ? 'enforce' : 'permissive', rule: d.rule, onFailure: d.verdict };
+  }
+  const values = settingValues(settings);
+  const out: Status['settings'] = {};
+  for (const [name, value] of Object.entries(values)) out[name] = { value, source: settings.sources[name] ?? 'default' };
+  return {
+    v: 1,
+    securebits: { raw: bitsHex(raw), names: bitNames(raw), ...bits },
+    kernel: {
+      check, errno: errno === 0 ? null : errnoName(errno),
+      reason: errno === 0 ? 'AT_EXECVE_CHECK answers' : errnoWords(errno), emulated,
+    },
+    node: { version: process.version, backend: backendFor(process.version) },
+    policy,
+    settings: out,
+  };
+}
+
+const onOff = (on: boolean, locked: boolean) => `${on ? 'on' : 'off'}${locked ? ', locked' : ''}`;
+
+/** Formats the status for a terminal. */
+export function formatStatus(s: Status): string {
+  const b = s.securebits;
+  const lines = [
+    `securebits        ${b.raw}${b.names.length > 0 ? ` (${b.names.join(', ')})` : ''}`,
+    `  restrict-file     ${onOff(b.restrictFile, b.restrictFileLocked)}`,
+    `  deny-interactive  ${onOff(b.denyInteractive, b.denyInteractiveLocked)}`,
+    `kernel check      ${s.kernel.check}${s.kernel.errno ? ` (${s.kernel.errno}: ${s.kernel.reason})` : ''}${s.kernel.emulated ? '; emulated check in use (mode bits and noexec only, no LSM)' : ''}`,
+    `node              ${s.node.version}, hook backend ${s.node.backend}`,
+    'policy',
+  ];
+  for (const [kind, p] of Object.entries(s.policy) as [InputKind, Status['policy'][InputKind]][]) {
+    const what = kind === 'inline' || kind === 'generated'
+      ? (p.onFailure === 'refuse' ? 'refused' : 'runs')
+      : (p.onFailure === 'refuse' ? 'checked; refused if the check fails' : 'checked; runs (recorded if asked) if the check fails');
+    lines.push(`  ${KINDS[kind]}: ${what}${p.rule ? ` [${p.rule}]` : ''}`);
+  }
+  lines.push('settings');
+  for (const [name, v] of Object.entries(s.settings)) lines.push(`  ${name}=${v.value} (${v.source})`);
+  return `${lines.join('\n')}\n`;
+}
