@@ -8,7 +8,7 @@ import { preloadOrder } from '../src/errors.js';
 import { installBackend } from './backend.js';
 import { contextFrom, readContextData, type Context } from './context.js';
 import { gateEntry, gateInline, gateStream } from './gate.js';
-import { preloadsInOrder, splitAroundSelf } from './preloads.js';
+import { preloadsInOrder, splitAroundSelf } from '../src/preloads.js';
 import { refuseStart } from './refuse.js';
 import { resolveEntry, startInput } from './start.js';
 

@@ -20,29 +20,32 @@ export function outcomeOf(errno: number): CheckOutcome {
   return isUnavailableErrno(errno) ? 'unavailable' : 'failed';
 }
 
-/** True when the mount behind `fd` carries `noexec` (read from /proc/self/fdinfo and mountinfo). */
-function onNoexecMount(fd: number): boolean {
-  const info = readFileSync(`/proc/self/fdinfo/${fd}`, 'latin1');
-  const id = /^mnt_id:\s*(\d+)/m.exec(info)?.[1];
-  if (id === undefined) return true;
+/** The mount behind an open fd (from /proc/self/fdinfo and mountinfo): its mount point and options. */
+export function mountOf(fd: number): { point: string; noexec: boolean } | undefined {
+  const id = /^mnt_id:\s*(\d+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'latin1'))?.[1];
   for (const line of readFileSync('/proc/self/mountinfo', 'latin1').split('\n')) {
     const fields = line.split(' ');
-    if (fields[0] === id) return (fields[5] ?? '').split(',').includes('noexec');
+    if (id !== undefined && fields[0] === id) {
+      return { point: (fields[4] ?? '').replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))), noexec: (fields[5] ?? '').split(',').includes('noexec') };
+    }
   }
-  return true;
+  return undefined;
+}
+
+/** Whether the mode bits let the effective user execute a file (root needs any x bit). */
+export function modeAllowsExec(st: { mode: number; uid: number; gid: number }): boolean {
+  const uid = process.geteuid?.() ?? -1;
+  if (uid === 0) return (st.mode & 0o111) !== 0;
+  if (st.uid === uid) return (st.mode & 0o100) !== 0;
+  const inGroup = process.getegid?.() === st.gid || (process.getgroups?.() ?? []).includes(st.gid);
+  return (st.mode & (inGroup ? 0o010 : 0o001)) !== 0;
 }
 
 /** The emulated check for kernels without AT_EXECVE_CHECK: regular file, x bit for the euid, no noexec. */
 export function emulatedCheck(fd: number): number {
   const st = fstatSync(fd);
-  if (!st.isFile()) return 13;
-  const uid = process.geteuid?.() ?? -1;
-  const x = uid === 0 ? (st.mode & 0o111) !== 0
-    : st.uid === uid ? (st.mode & 0o100) !== 0
-      : (process.getegid?.() === st.gid || (process.getgroups?.() ?? []).includes(st.gid)) ? (st.mode & 0o010) !== 0
-        : (st.mode & 0o001) !== 0;
-  if (!x) return 13;
-  return onNoexecMount(fd) ? 13 : 0;
+  if (!st.isFile() || !modeAllowsExec(st)) return 13;
+  return mountOf(fd)?.noexec === false ? 0 : 13;
 }
 
 /** Checks an open fd with the kernel; falls back to the emulated check when asked and unavailable. */

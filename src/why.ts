@@ -1,0 +1,28 @@
+// Why a file failed the exec check, in words an operator can act on.
+import { fstatSync } from 'node:fs';
+import { modeAllowsExec, mountOf } from './check.js';
+import { errnoWords } from './errno.js';
+
+/** The explanation of one check result: words, and whether adding x bits alone would fix it. */
+export interface Why {
+  readonly reason: string;
+  readonly fixable: boolean;
+  readonly mode: string;
+}
+
+/** Explains the check result `errno` for the file open on `fd`. */
+export function explain(fd: number, errno: number): Why {
+  const st = fstatSync(fd);
+  const mode = (st.mode & 0o7777).toString(8).padStart(4, '0');
+  if (errno === 0) return { reason: 'executable', fixable: false, mode };
+  if (errno === 26) return { reason: 'busy: the file is open for writing somewhere', fixable: false, mode };
+  if (errno !== 13) return { reason: errnoWords(errno), fixable: false, mode };
+  if (!st.isFile()) return { reason: 'not a regular file', fixable: false, mode };
+  const mount = mountOf(fd);
+  const noX = !modeAllowsExec(st);
+  if (mount?.noexec) {
+    return { reason: `noexec mount at ${mount.point}${noX ? ` (and no x bit for this user, mode ${mode})` : ''}`, fixable: false, mode };
+  }
+  if (noX) return { reason: `no x bit for this user (mode ${mode})`, fixable: true, mode };
+  return { reason: 'denied by an LSM (Landlock, SELinux, IMA, IPE) or another policy', fixable: false, mode };
+}
