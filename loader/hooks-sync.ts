@@ -28,7 +28,7 @@ export function installSyncHooks(ctx: Context): void {
     ...(ctx.auditor.active ? {
       resolve(specifier, context, nextResolve) {
         const result = nextResolve(specifier, context);
-        if (context.parentURL !== undefined) parents.set(result.url, context.parentURL);
+        if (context.parentURL?.startsWith('file:')) parents.set(result.url, fileURLToPath(context.parentURL));
         return result;
       },
     } : {}),

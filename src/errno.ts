@@ -4,6 +4,7 @@ const NAMES: Readonly<Record<number, [string, string]>> = {
   1: ['EPERM', 'operation not permitted (seccomp or LSM refused the check)'],
   2: ['ENOENT', 'no such file or directory'],
   7: ['E2BIG', 'argument list too long'],
+  8: ['ENOEXEC', 'exec format error (neither a binary nor a script with a #! line)'],
   9: ['EBADF', 'bad file descriptor'],
   13: ['EACCES', 'not executable (no x bit for this user, noexec mount, LSM denial, or not a regular file)'],
   22: ['EINVAL', 'the kernel does not support AT_EXECVE_CHECK (Linux 6.14+ needed)'],
