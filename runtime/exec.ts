@@ -7,33 +7,47 @@ import {
 } from '../src/constants.js';
 import { errnoName, errnoWords } from '../src/errno.js';
 import { execv, probeCheck, readSecurebits, SyscallError, writeSecurebits } from '../src/kernel.js';
+import { readSettings } from '../src/settings.js';
 
 /** Parsed `exec` arguments. */
 export interface ExecOptions {
   readonly restrictFile: boolean;
   readonly denyInteractive: boolean;
   readonly lock: boolean;
+  /** Strengthen-only SECNODE_* settings to export to CMD. */
+  readonly settings: Readonly<Record<string, string>>;
   readonly command: readonly string[];
 }
 
-/** Parses `[--restrict-file] [--deny-interactive] [--no-lock] -- CMD [ARGS…]`; throws a usage message. */
+/** Options that export a strengthen-only setting to CMD (validated like the variables themselves). */
+const SETTING_FLAGS: Readonly<Record<string, string>> = {
+  '--harden-generated': 'SECNODE_HARDEN_GENERATED',
+  '--emulate-check': 'SECNODE_EMULATE_CHECK',
+};
+
+/** Parses `[--restrict-file] [--deny-interactive] [--no-lock] [--harden-generated] [--emulate-check] [--audit=SINKS] -- CMD…`. */
 export function parseExec(args: readonly string[]): ExecOptions {
   let restrictFile = false;
   let denyInteractive = false;
   let lock = true;
+  const settings: Record<string, string> = {};
   let i = 0;
   for (; i < args.length; i++) {
-    const a = args[i];
+    const a = args[i] ?? '';
     if (a === '--') { i++; break; }
+    const setting = SETTING_FLAGS[a];
     if (a === '--restrict-file') restrictFile = true;
     else if (a === '--deny-interactive') denyInteractive = true;
     else if (a === '--no-lock') lock = false;
-    else if (a?.startsWith('-')) throw new Error(`unknown option ${a}`);
+    else if (setting !== undefined) settings[setting] = '1';
+    else if (a.startsWith('--audit=')) settings.SECNODE_AUDIT = a.slice('--audit='.length);
+    else if (a.startsWith('-')) throw new Error(`unknown option ${a}`);
     else break;
   }
+  readSettings(settings);
   const command = args.slice(i);
-  if (command.length === 0) throw new Error('missing command: secnodectl exec [--restrict-file] [--deny-interactive] [--no-lock] -- CMD [ARGS…]');
-  return { restrictFile, denyInteractive, lock, command };
+  if (command.length === 0) throw new Error('missing command: secnodectl exec [options] -- CMD [ARGS…]');
+  return { restrictFile, denyInteractive, lock, settings, command };
 }
 
 /** Finds CMD the way a shell does (a name with a slash is a path; otherwise PATH). */
@@ -61,9 +75,11 @@ export function runExec(opts: ExecOptions): { status: number; message: string } 
   } catch (e) {
     return { status: (e as Error).message.startsWith('command not found') ? 127 : 126, message: (e as Error).message };
   }
-  if (probeCheck() === 22) {
-    return { status: 1, message: 'this kernel does not support AT_EXECVE_CHECK and the exec securebits (Linux 6.14+ needed)' };
+  if ((opts.restrictFile || opts.denyInteractive) && probeCheck() === 22) {
+    return { status: 1, message: 'this kernel does not support AT_EXECVE_CHECK and the exec securebits (Linux 6.14+ needed); '
+      + 'use SECNODE_RESTRICT_FILE=1 / SECNODE_DENY_INTERACTIVE=1 with SECNODE_EMULATE_CHECK=1 instead' };
   }
+  Object.assign(process.env, opts.settings);
   const want = (opts.restrictFile ? SECBIT_EXEC_RESTRICT_FILE | (opts.lock ? SECBIT_EXEC_RESTRICT_FILE_LOCKED : 0) : 0)
     | (opts.denyInteractive ? SECBIT_EXEC_DENY_INTERACTIVE | (opts.lock ? SECBIT_EXEC_DENY_INTERACTIVE_LOCKED : 0) : 0);
   try {

@@ -5,7 +5,8 @@ import { formatStatus, gatherStatus } from './status.js';
 
 const USAGE = `usage: secnodectl status [--json]
        secnodectl scan <entry|dir>… [--json] [--fix]
-       secnodectl exec [--restrict-file] [--deny-interactive] [--no-lock] -- CMD [ARGS…]`;
+       secnodectl exec [--restrict-file] [--deny-interactive] [--no-lock]
+                       [--harden-generated] [--emulate-check] [--audit=SINKS] -- CMD [ARGS…]`;
 
 /** Exit status for usage errors. */
 const EXIT_USAGE = 2;

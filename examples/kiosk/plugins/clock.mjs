@@ -1,0 +1,4 @@
+// A plugin: the kiosk's clock.
+export function run() {
+  return new Date().toISOString();
+}

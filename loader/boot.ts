@@ -1,0 +1,88 @@
+// Installing secnode in a process: read the bits and settings, check the preload order, install the
+// hook backend, and gate what the process was started with.
+import { closeSync, fstatSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openForCheck } from '../src/check.js';
+import { invalidConfig, preloadOrder } from '../src/errors.js';
+import { readSecurebits } from '../src/kernel.js';
+import { preloadsInOrder, splitAroundSelf } from '../src/preloads.js';
+import { readSettings, type SettingsInput } from '../src/settings.js';
+import { installBackend, type Backend } from './backend.js';
+import { contextFrom, type Context, type ContextData } from './context.js';
+import { gateEntry, gateInline, gateStream } from './gate.js';
+import { resolveEntry, startInput } from './start.js';
+
+const require = createRequire(import.meta.url);
+const HERE = dirname(fileURLToPath(import.meta.url));
+/** The register bundle: the file `--require`/`--import secnode/register` names. */
+export const REGISTER_FILE = resolve(HERE, 'register.cjs');
+const ROOT = resolve(HERE, '..', '..');
+const OWN_DEPS = /[/\\]node_modules[/\\](koffi|@koromix[/\\]koffi-[^/\\]+|source-map-support|source-map|buffer-from)[/\\]/;
+
+/** What `install()` reports. */
+export interface Installed { readonly backend: Backend; readonly securebits: string; readonly enforcing: boolean }
+
+let installed: { ctx: Context; backend: Backend } | undefined;
+
+/** CommonJS modules already loaded that are not secnode's own: code that ran before it. */
+function foreignLoaded(): string[] {
+  const cache = (require('node:module') as { _cache: Record<string, unknown> })._cache;
+  return Object.keys(cache).filter((f) => !f.startsWith(ROOT + sep) && !OWN_DEPS.test(f));
+}
+
+/** Checks what the process was started with: inline code, stdin, or the entry file. */
+function gateStart(ctx: Context): void {
+  const input = startInput(process.execArgv, process.argv[1],
+    typeof (process as { _eval?: unknown })._eval === 'string',
+    (process as { _forceRepl?: unknown })._forceRepl === true, () => (require('node:tty') as typeof import('node:tty')).isatty(0));
+  if (input.kind === 'inline') gateInline(ctx, input.source === 'interactive' ? '-i' : input.source === 'print' ? '-p' : '-e', 'inline');
+  else if (input.kind === 'stdin') gateStream(ctx, 0, input.source, 'stream', input.source);
+  else if (input.kind === 'entry') {
+    const path = ctx.entry ?? resolve(input.path);
+    let fd: number;
+    try {
+      fd = openForCheck(path);
+    } catch {
+      return; // Node reports the missing entry itself.
+    }
+    try {
+      if (fstatSync(fd).isFile()) gateEntry(ctx, fd, path);
+      else gateStream(ctx, fd, input.path, 'path-stream', 'entry');
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+/**
+ * Installs secnode in this thread. As a preload it also refuses code that ran before it (under
+ * enforcement) and gates the start input; from `install()` the caller is the program itself.
+ */
+export function boot(as: 'preload' | 'install', main: boolean, options: SettingsInput = {}): Installed {
+  if (installed) {
+    if (Object.values(options).some((v) => v !== undefined && v !== false)) {
+      throw invalidConfig('install', JSON.stringify(options), 'no options: secnode is already installed in this process (settings apply at installation)');
+    }
+    return { backend: installed.backend, securebits: installed.ctx.hex, enforcing: installed.ctx.enforcing };
+  }
+  const base = { raw: readSecurebits(), settings: readSettings(process.env, options) };
+  const preloads = preloadsInOrder(process.env.NODE_OPTIONS ?? '', process.execArgv, process.cwd());
+  const { before, after } = splitAroundSelf(preloads, (p) => p.path === REGISTER_FILE);
+  const script = main && as === 'preload' ? process.argv[1] : undefined;
+  const entry = script !== undefined && script !== '-'
+    ? resolveEntry(script, process.execArgv.includes('--preserve-symlinks-main')) : undefined;
+  const data: ContextData = { ...base, entry, preloads: after.flatMap((p) => (p.path === undefined ? [] : [p.path])) };
+  const ctx = contextFrom(data);
+  if (as === 'preload') {
+    const named = new Set(before.map((p) => p.path));
+    const earlier = [...before.map((p) => p.spec), ...foreignLoaded().filter((f) => !named.has(f))];
+    if (earlier.length > 0 && ctx.enforcing) throw preloadOrder(earlier, ctx.hex);
+    for (const p of after) if (/^(data|https?):/i.test(p.spec)) gateInline(ctx, p.spec.slice(0, 64), 'preload');
+  }
+  const backend = installBackend(ctx, data);
+  installed = { ctx, backend };
+  if (main && as === 'preload') gateStart(ctx);
+  return { backend, securebits: ctx.hex, enforcing: ctx.enforcing };
+}
