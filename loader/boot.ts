@@ -11,7 +11,7 @@ import { preloadsInOrder, splitAroundSelf } from '../src/preloads.js';
 import { readSettings, type SettingsInput } from '../src/settings.js';
 import { installBackend, type Backend } from './backend.js';
 import { contextFrom, type Context, type ContextData } from './context.js';
-import { gateEntry, gateInline, gateStream } from './gate.js';
+import { gateCheckOnly, gateInline, gateStream } from './gate.js';
 import { resolveEntry, startInput } from './start.js';
 
 const require = createRequire(import.meta.url);
@@ -32,6 +32,16 @@ function foreignLoaded(): string[] {
   return Object.keys(cache).filter((f) => !f.startsWith(ROOT + sep) && !OWN_DEPS.test(f));
 }
 
+/** The NODE_OPTIONS token that makes a Node process load secnode first. */
+export const REQUIRE_SELF = `--require "${REGISTER_FILE.replace(/[\\"]/g, '\\$&')}"`;
+
+/** Puts secnode first in this process's NODE_OPTIONS, so child Node processes inherit it. */
+function inheritToChildren(): void {
+  const current = process.env.NODE_OPTIONS ?? '';
+  if (current === REQUIRE_SELF || current.startsWith(`${REQUIRE_SELF} `)) return;
+  process.env.NODE_OPTIONS = current === '' ? REQUIRE_SELF : `${REQUIRE_SELF} ${current}`;
+}
+
 /** Checks what the process was started with: inline code, stdin, or the entry file. */
 function gateStart(ctx: Context): void {
   const input = startInput(process.execArgv, process.argv[1],
@@ -48,7 +58,7 @@ function gateStart(ctx: Context): void {
       return; // Node reports the missing entry itself.
     }
     try {
-      if (fstatSync(fd).isFile()) gateEntry(ctx, fd, path);
+      if (fstatSync(fd).isFile()) gateCheckOnly(ctx, path, 'entry', fd);
       else gateStream(ctx, fd, input.path, 'path-stream', 'entry');
     } finally {
       closeSync(fd);
@@ -83,6 +93,7 @@ export function boot(as: 'preload' | 'install', main: boolean, options: Settings
   }
   const backend = installBackend(ctx, data);
   installed = { ctx, backend };
+  if (main) inheritToChildren();
   if (main && as === 'preload') gateStart(ctx);
   return { backend, securebits: ctx.hex, enforcing: ctx.enforcing };
 }

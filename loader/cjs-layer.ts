@@ -1,5 +1,4 @@
 // CommonJS layer (Node without working sync hooks): require() compiles the bytes read from the checked fd.
-import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { ownLoad } from './bypass.js';
 import type { Context } from './context.js';
@@ -14,7 +13,9 @@ const DATA = new Set(['.json', '.node']);
  * handler receives exactly those bytes through a one-shot answer to its `fs.readFileSync(filename)`.
  */
 export function installCjsLayer(ctx: Context): void {
-  const Module = createRequire(import.meta.url)('node:module') as { _extensions: Record<string, Handler> };
+  const require = createRequire(import.meta.url);
+  const Module = require('node:module') as { _extensions: Record<string, Handler> };
+  const fs = require('node:fs') as typeof import('node:fs');
   const realReadFileSync = fs.readFileSync;
   let pending: { filename: string; source: string } | undefined;
 
@@ -35,8 +36,8 @@ export function installCjsLayer(ctx: Context): void {
       if (ownLoad()) return Reflect.apply(original, this, [module, filename]);
       const parent = ctx.auditor.active ? module.parent?.filename : undefined;
       const subject = module.id === '.' ? 'entry' : subjectOf(ctx, filename, 'require');
-      const source = gateFile(ctx, filename, subject, parent).toString('utf8');
-      pending = { filename, source };
+      const source = gateFile(ctx, filename, subject, parent, true);
+      pending = source === undefined ? undefined : { filename, source };
       try {
         Reflect.apply(original, this, [module, filename]);
       } finally {

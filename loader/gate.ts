@@ -1,5 +1,5 @@
 // The gate every code input passes: check, decide, record, then refuse or hand over the checked bytes.
-import { closeSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, readFileSync } from 'node:fs';
 import { makeRecord, type Subject, type Target } from '../src/audit.js';
 import { checkOpenFd, openForCheck, type CheckResult } from '../src/check.js';
 import { checkUnavailable, execDenied, interactiveDenied } from '../src/errors.js';
@@ -25,26 +25,43 @@ function refusal(ctx: Context, name: string, decision: Decision, result: CheckRe
     : execDenied(name, result.errno, ctx.hex, rule);
 }
 
-/** Opens a code file, checks its fd and returns the bytes read from that fd; throws when refused. */
-export function gateFile(ctx: Context, filename: string, subject: Subject, parent?: string): Buffer {
+/**
+ * Opens a code file, checks its fd and returns the bytes read from that fd; throws when refused.
+ * Returns undefined for a stream that may run (a pipe or FIFO path, permissive only: streams always
+ * fail the check): it cannot be read twice, so Node's own read of it is what runs.
+ */
+export function gateFile(ctx: Context, filename: string, subject: Subject, parent?: string): Buffer | undefined;
+/** The same, reading the checked bytes as UTF-8 text (no intermediate Buffer). */
+export function gateFile(ctx: Context, filename: string, subject: Subject, parent: string | undefined, text: true): string | undefined;
+export function gateFile(ctx: Context, filename: string, subject: Subject, parent?: string, text?: true): Buffer | string | undefined {
   const fd = openForCheck(filename);
   try {
     const result = checkOpenFd(fd, filename, ctx.settings.emulate);
     const decision = judge(ctx, 'file', subject, { path: filename }, result, parent);
     if (decision.verdict === 'refuse') throw mapStack(refusal(ctx, filename, decision, result));
-    return readFileSync(fd);
+    if (result.outcome !== 'allowed' && !fstatSync(fd).isFile()) return undefined;
+    return text ? readFileSync(fd, 'utf8') : readFileSync(fd);
   } finally {
     closeSync(fd);
   }
 }
 
-/** Pre-checks the entry file's fd at start-up (no read: the loader reads it); records only a refusal. */
-export function gateEntry(ctx: Context, fd: number, filename: string): void {
-  const result = checkOpenFd(fd, filename, ctx.settings.emulate);
-  const decision = decide('file', ctx.bits, result.outcome, ctx.settings.forced);
-  if (decision.verdict !== 'refuse') return;
-  judge(ctx, 'file', 'entry', { path: filename }, result);
-  throw refusal(ctx, filename, decision, result);
+/**
+ * Checks a file without reading it (the bytes are read by a later gate): the entry at start-up, and on
+ * Node 20 a CommonJS file imported from ESM, which must be refused in the import itself. Records only
+ * a refusal, so the later gate's record stays the only one for a file that runs.
+ */
+export function gateCheckOnly(ctx: Context, filename: string, subject: Subject, fd?: number): void {
+  const own = fd === undefined ? openForCheck(filename) : fd;
+  try {
+    const result = checkOpenFd(own, filename, ctx.settings.emulate);
+    const decision = decide('file', ctx.bits, result.outcome, ctx.settings.forced);
+    if (decision.verdict !== 'refuse') return;
+    judge(ctx, 'file', subject, { path: filename }, result);
+    throw mapStack(refusal(ctx, filename, decision, result));
+  } finally {
+    if (fd === undefined) closeSync(own);
+  }
 }
 
 /** Checks an already-open stream (e.g. stdin) or a non-regular entry; throws when refused. */

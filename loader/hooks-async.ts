@@ -1,7 +1,7 @@
 // Backend for Node 20 (and 22 before 22.22.3): module.register hooks, run in Node's hooks thread.
 import { fileURLToPath } from 'node:url';
 import { contextFrom, type Context, type ContextData } from './context.js';
-import { gateFile } from './gate.js';
+import { gateCheckOnly, gateFile } from './gate.js';
 import { subjectOf } from './subject.js';
 
 interface LoadResult { format?: string | null | undefined; source?: unknown; shortCircuit?: boolean }
@@ -21,11 +21,17 @@ export async function load(url: string, context: LoadContext,
   if (ctx === undefined) throw new Error('secnode: hooks used before initialize');
   const filename = fileURLToPath(url);
   if (context.format === 'module') {
-    return { format: 'module', source: gateFile(ctx, filename, subjectOf(ctx, filename, 'import')), shortCircuit: true };
+    const source = gateFile(ctx, filename, subjectOf(ctx, filename, 'import'));
+    if (source !== undefined) return { format: 'module', source, shortCircuit: true };
   }
   const result = await nextLoad(url, context);
-  if (result.format === 'json' || result.format === 'builtin' || (result.format === 'commonjs' && result.source == null)) {
+  if (result.format === 'json' || result.format === 'builtin') return result;
+  if (result.format === 'commonjs' && result.source == null) {
+    // The CommonJS layer reads and runs it on the main thread; refuse it here already, so the import
+    // itself rejects (Node 20 reports a CommonJS file that throws while loading here twice).
+    gateCheckOnly(ctx, filename, subjectOf(ctx, filename, 'import'));
     return result;
   }
-  return { ...result, source: gateFile(ctx, filename, subjectOf(ctx, filename, 'import')) };
+  const source = gateFile(ctx, filename, subjectOf(ctx, filename, 'import'));
+  return source === undefined ? result : { ...result, source };
 }

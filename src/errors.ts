@@ -67,5 +67,5 @@ export function optionRefused(option: string, why: string, securebits: string): 
 export function invalidConfig(name: string, value: string, expected: string): SecnodeError {
   return new SecnodeError('ERR_SECNODE_INVALID_CONFIG',
     `secnode: invalid setting ${name}=${JSON.stringify(value)}: expected ${expected}`,
-    'hint: see the settings table in the secnode README', { name, value });
+    'hint: see the settings table in the secnode README', { setting: name, value });
 }

@@ -1,0 +1,314 @@
+// The bytes Node evaluates are the bytes of the inode the kernel checked: not a second read by path.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { chmodSync, closeSync, constants, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { contextFrom } from '../loader/context.js';
+import { gateFile } from '../loader/gate.js';
+import { DECISION_CHANNEL, type AuditRecord } from '../src/audit.js';
+import { readSettings } from '../src/settings.js';
+import { nodes, REGISTER, run, SECNODE, type NodeUnderTest, type Policy, type Run } from './helpers/run.js';
+import { tempDir } from './helpers/sandbox.js';
+
+const lines = (out: string): string[] => out.split('\n').filter((l) => l !== '');
+
+function write(path: string, source: string, mode: number): void {
+  writeFileSync(path, source);
+  chmodSync(path, mode);
+}
+
+/** The two ways secnode gets into a Node process. */
+const DOORS = {
+  secnode: (_n: NodeUnderTest, args: readonly string[]) => ({ cmd: SECNODE, args }),
+  'node --import register': (n: NodeUnderTest, args: readonly string[]) => ({ cmd: join(n.bin, 'node'), args: ['--import', REGISTER, ...args] }),
+  'node --require register': (n: NodeUnderTest, args: readonly string[]) => ({ cmd: join(n.bin, 'node'), args: ['--require', REGISTER, ...args] }),
+} as const;
+type Door = keyof typeof DOORS;
+const DOOR_NAMES = Object.keys(DOORS) as Door[];
+
+function through(door: Door, n: NodeUnderTest, args: readonly string[], policy: Policy, cwd: string, env: NodeJS.ProcessEnv = {}): Run {
+  const { cmd, args: argv } = DOORS[door](n, args);
+  return run(cmd, argv, { node: n, policy, cwd, env });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// (a) A file open for writing anywhere is "busy" for the kernel (ETXTBSY): refused under RF.
+// ---------------------------------------------------------------------------------------------------
+
+/** Starts a process that holds an O_WRONLY fd on `path` until killed; resolves once the fd is open. */
+async function holdOpenForWriting(path: string): Promise<ChildProcess> {
+  const child = spawn('/bin/sh', ['-c', 'exec 3>>"$1" && echo ready && exec sleep 600', 'holder', path], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`writer exited early (${String(code)})`)));
+    child.stdout?.once('data', () => resolve());
+  });
+  child.removeAllListeners('exit');
+  return child;
+}
+
+function stop(child: ChildProcess | undefined): Promise<void> {
+  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
+const BUSY_CASES = [
+  {
+    name: 'require() of a CommonJS file', entry: 'main.cjs', dep: 'dep.cjs',
+    main: "try { require('./dep.cjs'); } catch (e) { console.log('caught', e.code, e.errno); }\nconsole.log('main done');\n",
+    depSource: "console.log('dep ran');\n",
+  },
+  {
+    name: 'import() of an ES module', entry: 'main.mjs', dep: 'dep.mjs',
+    main: "try { await import('./dep.mjs'); } catch (e) { console.log('caught', e.code, e.errno); }\nconsole.log('main done');\n",
+    depSource: "console.log('dep ran');\n",
+  },
+] as const;
+
+describe.each(nodes())('$name: a dependency open for writing (ETXTBSY)', (n) => {
+  describe.each(BUSY_CASES)('$name', (c) => {
+    let t: ReturnType<typeof tempDir>;
+    let writer: ChildProcess | undefined;
+    beforeAll(() => {
+      t = tempDir('secnode-busy-');
+      write(join(t.dir, c.entry), c.main, 0o755);
+      write(join(t.dir, c.dep), c.depSource, 0o755);
+    });
+    afterAll(() => t.remove());
+    beforeEach(async () => { writer = await holdOpenForWriting(join(t.dir, c.dep)); });
+    afterEach(async () => { await stop(writer); writer = undefined; });
+
+    it.each(DOOR_NAMES)('RF via %s: refused with errno ETXTBSY where it is loaded', (door) => {
+      const r = through(door, n, [c.entry], 'RF', t.dir);
+      expect({ status: r.status, stdout: lines(r.stdout), stderr: r.stderr })
+        .toEqual({ status: 0, stdout: ['caught ERR_SECNODE_EXEC_DENIED ETXTBSY', 'main done'], stderr: '' });
+    });
+
+    it.each(DOOR_NAMES)('no bits via %s: runs (a busy file is only recorded)', (door) => {
+      const r = through(door, n, [c.entry], 'none', t.dir);
+      expect({ status: r.status, stdout: lines(r.stdout), stderr: r.stderr })
+        .toEqual({ status: 0, stdout: ['dep ran', 'main done'], stderr: '' });
+    });
+
+    it('RF, once the writer has closed it: runs (it was only the open writer)', async () => {
+      await stop(writer);
+      const r = through('secnode', n, [c.entry], 'RF', t.dir);
+      expect({ status: r.status, stdout: lines(r.stdout) }).toEqual({ status: 0, stdout: ['dep ran', 'main done'] });
+    });
+
+    it('RF, the entry itself open for writing: exit 126 naming ETXTBSY', async () => {
+      await stop(writer);
+      writer = await holdOpenForWriting(join(t.dir, c.entry));
+      const r = through('secnode', n, [c.entry], 'RF', t.dir);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain('ERR_SECNODE_EXEC_DENIED');
+      expect(r.stderr).toContain('ETXTBSY');
+      expect(r.status).toBe(126);
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// (a') Swap the file at the path between the check and the read: Node must run the checked inode.
+// The app subscribes to secnode's decision channel, which secnode publishes right after the kernel
+// check and before it reads; on the record for dep, it renames a 0644 "evil" file over dep's path.
+// Code that re-opened the path after the check would run the evil (non-executable) bytes.
+// ---------------------------------------------------------------------------------------------------
+
+const SWAP_APP = (loader: 'require' | 'import', dep: string) => `
+const { subscribe } = require('node:diagnostics_channel');
+const { renameSync, readFileSync } = require('node:fs');
+const { join } = require('node:path');
+const dep = join(__dirname, ${JSON.stringify(dep)});
+let swapped = 0;
+subscribe('secnode:decision', (record) => {
+  if (record.path === dep && swapped++ === 0) renameSync(join(__dirname, 'evil.txt'), dep);
+});
+function report() {
+  console.log('swapped', swapped);
+  console.log('now on disk:', readFileSync(dep, 'utf8').trim());
+}
+${loader === 'require'
+    ? `try { require(dep); } catch (e) { console.log('caught', e.code); }\nreport();\n`
+    : `import(dep).catch((e) => console.log('caught', e.code)).then(report);\n`}
+`;
+
+const SWAP_CASES = [
+  { name: 'require() (CommonJS)', loader: 'require', dep: 'dep.cjs', since: 20 },
+  // Node 20 loads ES modules in its hooks thread: a main-thread subscriber cannot act there.
+  { name: 'import() (ESM)', loader: 'import', dep: 'dep.mjs', since: 22 },
+] as const;
+
+describe.each(nodes())('$name: the file is replaced between check and read', (n) => {
+  describe.each(SWAP_CASES)('$name', (c) => {
+    if (n.major < c.since) {
+      it.skip(`not run on ${n.name}: ES modules load in the async hooks thread, out of reach of the app's channel subscriber`, () => {});
+      return;
+    }
+    let t: ReturnType<typeof tempDir>;
+    beforeEach(() => {
+      t = tempDir('secnode-swap-');
+      write(join(t.dir, 'main.cjs'), SWAP_APP(c.loader, c.dep), 0o755);
+      write(join(t.dir, c.dep), "console.log('checked bytes ran');\n", 0o755);
+      write(join(t.dir, 'evil.txt'), "console.log('EVIL bytes ran');\n", 0o644);
+    });
+    afterEach(() => t.remove());
+
+    it.each(['RF', 'none'] as const)('policy %s: runs the checked bytes, never the swapped-in file', (policy) => {
+      const r = through('secnode', n, ['main.cjs'], policy, t.dir);
+      expect({ status: r.status, stdout: lines(r.stdout), stderr: r.stderr }).toEqual({
+        status: 0,
+        stdout: ['checked bytes ran', 'swapped 1', "now on disk: console.log('EVIL bytes ran');"],
+        stderr: '',
+      });
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// (b) Audit: every file Node evaluated has exactly one record, allowed, with its own path.
+// ---------------------------------------------------------------------------------------------------
+
+/** A graph touching each loading path; every code file prints "ran <its absolute path>". */
+const AUDIT_GRAPH: Readonly<Record<string, string>> = {
+  'pre.cjs': "console.log('ran', __filename);\n",
+  'pre.mjs': "import { fileURLToPath } from 'node:url';\nconsole.log('ran', fileURLToPath(import.meta.url));\n",
+  'main.mjs': [
+    "import { fileURLToPath } from 'node:url';",
+    "import { createRequire } from 'node:module';",
+    "import './static.mjs';",
+    "import './static-cjs.cjs';",
+    "import data from './data.json' with { type: 'json' };",
+    "console.log('ran', fileURLToPath(import.meta.url));",
+    "await import('./dynamic.mjs');",
+    "createRequire(import.meta.url)('./required.cjs');",
+    "if (data.ok !== true) throw new Error('data');",
+  ].join('\n'),
+  'static.mjs': "import { fileURLToPath } from 'node:url';\nconsole.log('ran', fileURLToPath(import.meta.url));\n",
+  'static-cjs.cjs': "console.log('ran', __filename);\n",
+  'dynamic.mjs': "import { fileURLToPath } from 'node:url';\nconsole.log('ran', fileURLToPath(import.meta.url));\n",
+  'required.cjs': "console.log('ran', __filename);\nrequire('./nested.cjs');\nrequire('./data.json');\n",
+  'nested.cjs': "console.log('ran', __filename);\n",
+};
+
+describe.each(nodes())('$name: one allowed audit record per evaluated file', (n) => {
+  let t: ReturnType<typeof tempDir>;
+  beforeAll(() => {
+    t = tempDir('secnode-audit-');
+    for (const [file, source] of Object.entries(AUDIT_GRAPH)) write(join(t.dir, file), source, 0o755);
+    write(join(t.dir, 'data.json'), '{ "ok": true }\n', 0o644);
+    write(join(t.dir, 'package.json'), '{ "name": "audit-graph" }\n', 0o644);
+  });
+  afterAll(() => t.remove());
+
+  // `node --import register` is left out: Node runs the --require preload before it, which secnode
+  // rightly refuses under enforcement (ERR_SECNODE_PRELOAD_ORDER; the graph tests cover that).
+  const doors: Door[] = ['secnode', 'node --require register'];
+  const combos = doors.flatMap((door) => (['RF', 'none'] as const).map((policy) => ({ door, policy })));
+  it.each(combos)('$door, policy $policy', ({ door, policy }) => {
+    const log = join(t.dir, `audit-${door.replace(/\W+/g, '-')}-${policy}.jsonl`);
+    const r = through(door, n, ['--require', './pre.cjs', '--import', './pre.mjs', 'main.mjs'], policy, t.dir,
+      { SECNODE_AUDIT: `file:${log}` });
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+    const ran = lines(r.stdout).map((l) => l.replace(/^ran /, ''));
+    expect(ran.sort()).toEqual(Object.keys(AUDIT_GRAPH).map((f) => join(t.dir, f)).sort());
+
+    const records = lines(readFileSync(log, 'utf8')).map((l) => JSON.parse(l) as AuditRecord);
+    for (const file of ran) {
+      const mine = records.filter((rec) => rec.path === file);
+      expect(mine.map((rec) => ({ path: rec.path, allowed: rec.allowed, errno: rec.errno, mode: rec.mode })), file)
+        .toEqual([{ path: file, allowed: true, errno: null, mode: policy === 'RF' ? 'enforce' : 'permissive' }]);
+    }
+    // Data (JSON, package.json) is not code: no records for it, and no record names a file that did not run.
+    expect(records.filter((rec) => !ran.includes(rec.path ?? ''))).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// (c) The gate in-process: the bytes it returns are those of the inode it checked.
+// ---------------------------------------------------------------------------------------------------
+
+describe('gateFile in-process (RF, raw securebits 0x100 given to the context; the test process keeps its own bits)', () => {
+  const ctx = contextFrom({ raw: 0x100, settings: readSettings({}), entry: undefined, preloads: [] });
+  const permissive = contextFrom({ raw: 0, settings: readSettings({}), entry: undefined, preloads: [] });
+  let t: ReturnType<typeof tempDir>;
+  beforeEach(() => { t = tempDir('secnode-gate-'); });
+  afterEach(() => t.remove());
+
+  function caught(fn: () => unknown): Record<string, unknown> {
+    try {
+      fn();
+    } catch (e) {
+      return { ...(e as object) };
+    }
+    throw new Error('expected the gate to refuse');
+  }
+
+  it('returns the bytes of an executable file', () => {
+    const f = join(t.dir, 'ok.js');
+    write(f, 'checked();\n', 0o755);
+    expect(gateFile(ctx, f, 'import')?.toString()).toBe('checked();\n');
+  });
+
+  it('returns the checked inode\'s bytes when the path is replaced between the check and the read', () => {
+    const f = join(t.dir, 'ok.js');
+    const evil = join(t.dir, 'evil.js');
+    write(f, 'checked();\n', 0o755);
+    write(evil, 'evil();\n', 0o644);
+    const onDecision = (message: unknown) => {
+      if ((message as AuditRecord).path === f) renameSync(evil, f);
+    };
+    subscribe(DECISION_CHANNEL, onDecision);
+    try {
+      expect(gateFile(ctx, f, 'import')?.toString()).toBe('checked();\n');
+    } finally {
+      unsubscribe(DECISION_CHANNEL, onDecision);
+    }
+    expect(readFileSync(f, 'utf8')).toBe('evil();\n');
+    // And the swapped-in file, checked on its own, is refused.
+    expect(caught(() => gateFile(ctx, f, 'import'))).toMatchObject({ code: 'ERR_SECNODE_EXEC_DENIED', errno: 'EACCES', path: f });
+  });
+
+  it('keeps the returned bytes when the file is rewritten afterwards', () => {
+    const f = join(t.dir, 'ok.js');
+    write(f, 'first();\n', 0o755);
+    const bytes = gateFile(ctx, f, 'import');
+    writeFileSync(f, 'second();\n');
+    expect(bytes?.toString()).toBe('first();\n');
+  });
+
+  it.each([
+    ['a 0644 file', 0o644, 'EACCES'],
+    ['a 0600 file', 0o600, 'EACCES'],
+  ] as const)('refuses %s with ERR_SECNODE_EXEC_DENIED (%s)', (_, mode, errno) => {
+    const f = join(t.dir, 'no.js');
+    write(f, 'nope();\n', mode);
+    expect(caught(() => gateFile(ctx, f, 'require')))
+      .toMatchObject({ code: 'ERR_SECNODE_EXEC_DENIED', path: f, errno, securebits: '0x100', rule: 'SECBIT_EXEC_RESTRICT_FILE' });
+    expect(gateFile(permissive, f, 'require')?.toString()).toBe('nope();\n');
+  });
+
+  it('refuses a FIFO named as a code file (EACCES); permissive, leaves the single read to Node', () => {
+    const f = join(t.dir, 'fifo.js');
+    execFileSync('mkfifo', [f]);
+    expect(caught(() => gateFile(ctx, f, 'import'))).toMatchObject({ code: 'ERR_SECNODE_EXEC_DENIED', errno: 'EACCES', path: f });
+    expect(gateFile(permissive, f, 'import')).toBeUndefined();
+  });
+
+  it('refuses a file open for writing (ETXTBSY), runs it again once closed', () => {
+    const f = join(t.dir, 'busy.js');
+    write(f, 'busy();\n', 0o755);
+    const fd = openSync(f, constants.O_WRONLY | constants.O_APPEND);
+    try {
+      expect(caught(() => gateFile(ctx, f, 'import'))).toMatchObject({ code: 'ERR_SECNODE_EXEC_DENIED', errno: 'ETXTBSY' });
+      expect(gateFile(permissive, f, 'import')?.toString()).toBe('busy();\n');
+    } finally {
+      closeSync(fd);
+    }
+    expect(gateFile(ctx, f, 'import')?.toString()).toBe('busy();\n');
+  });
+});
