@@ -91,7 +91,7 @@ export function boot(as: 'preload' | 'install', main: boolean, options: Settings
     if (earlier.length > 0 && ctx.enforcing) throw preloadOrder(earlier, ctx.hex);
     for (const p of after) if (/^(data|https?):/i.test(p.spec)) gateInline(ctx, p.spec.slice(0, 64), 'preload');
   }
-  const backend = installBackend(ctx, data);
+  const backend = installBackend(ctx, data, main);
   installed = { ctx, backend };
   if (main) inheritToChildren();
   if (main && as === 'preload') gateStart(ctx);

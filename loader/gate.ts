@@ -2,7 +2,7 @@
 import { closeSync, fstatSync, readFileSync } from 'node:fs';
 import { makeRecord, type Subject, type Target } from '../src/audit.js';
 import { checkOpenFd, openForCheck, type CheckResult } from '../src/check.js';
-import { checkUnavailable, execDenied, interactiveDenied } from '../src/errors.js';
+import { checkUnavailable, execDenied, generatedDenied, interactiveDenied } from '../src/errors.js';
 import { decide, type Decision, type InputKind } from '../src/policy.js';
 import type { Context } from './context.js';
 import { mapStack } from './stack.js';
@@ -79,4 +79,10 @@ export function gateStream(ctx: Context, fd: number, name: string, kind: 'stream
 export function gateInline(ctx: Context, source: string, subject: Subject): void {
   const decision = judge(ctx, 'inline', subject, { source }, null);
   if (decision.verdict === 'refuse') throw interactiveDenied(source, ctx.hex, decision.rule ?? '');
+}
+
+/** Decides on code generated at run time (`eval`, `new Function`, `vm`, worker eval, `data:` imports). */
+export function gateGenerated(ctx: Context, source: string): void {
+  const decision = judge(ctx, 'generated', 'generated', { source }, null);
+  if (decision.verdict === 'refuse') throw mapStack(generatedDenied(source, ctx.hex));
 }

@@ -1,7 +1,7 @@
 // Backend for Node 20 (and 22 before 22.22.3): module.register hooks, run in Node's hooks thread.
 import { fileURLToPath } from 'node:url';
 import { contextFrom, type Context, type ContextData } from './context.js';
-import { gateCheckOnly, gateFile } from './gate.js';
+import { gateCheckOnly, gateFile, gateGenerated } from './gate.js';
 import { subjectOf } from './subject.js';
 
 interface LoadResult { format?: string | null | undefined; source?: unknown; shortCircuit?: boolean }
@@ -17,8 +17,11 @@ export async function initialize(data: ContextData): Promise<void> {
 /** Hands Node the checked bytes of every file-backed ESM (and wasm) module; CommonJS goes to the CJS layer. */
 export async function load(url: string, context: LoadContext,
   nextLoad: (url: string, context: LoadContext) => Promise<LoadResult>): Promise<LoadResult> {
-  if (!url.startsWith('file:')) return nextLoad(url, context);
   if (ctx === undefined) throw new Error('secnode: hooks used before initialize');
+  if (!url.startsWith('file:')) {
+    if (ctx.settings.forced.hardenGenerated && !url.startsWith('node:')) gateGenerated(ctx, url.slice(0, 64));
+    return nextLoad(url, context);
+  }
   const filename = fileURLToPath(url);
   if (context.format === 'module') {
     const source = gateFile(ctx, filename, subjectOf(ctx, filename, 'import'));

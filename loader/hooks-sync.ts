@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import type { Subject } from '../src/audit.js';
 import { ownLoad } from './bypass.js';
 import type { Context } from './context.js';
-import { gateFile } from './gate.js';
+import { gateFile, gateGenerated } from './gate.js';
+import type { OnBuiltin } from './guards.js';
 import { subjectOf } from './subject.js';
 
 interface LoadResult { format?: string | null | undefined; source?: unknown; shortCircuit?: boolean }
@@ -28,9 +29,10 @@ const CODE_FORMATS: ReadonlySet<string> = new Set(['module', 'commonjs', 'module
 const freshResults = Number(process.versions.node.split('.')[0]) >= 24;
 
 /** Registers the in-thread load hook that replaces each file's source with the checked bytes. */
-export function installSyncHooks(ctx: Context): void {
+export function installSyncHooks(ctx: Context, onBuiltin: OnBuiltin): void {
   const { registerHooks } = createRequire(import.meta.url)('node:module') as Hooks;
   const parents = new Map<string, string>();
+  const hardened = ctx.settings.forced.hardenGenerated;
   registerHooks({
     ...(ctx.auditor.active ? {
       resolve(specifier, context, nextResolve) {
@@ -40,7 +42,11 @@ export function installSyncHooks(ctx: Context): void {
       },
     } : {}),
     load(url, context, nextLoad) {
-      if (!url.startsWith('file:') || ownLoad()) return nextLoad(url, context);
+      if (url.startsWith('node:')) onBuiltin(url);
+      if (!url.startsWith('file:') || ownLoad()) {
+        if (hardened && !url.startsWith('node:')) gateGenerated(ctx, url.slice(0, 64));
+        return nextLoad(url, context);
+      }
       const filename = fileURLToPath(url);
       const viaRequire = context.conditions?.includes('require') === true;
       const subject = subjectOf(ctx, filename, viaRequire ? 'require' : 'import');

@@ -4,11 +4,23 @@ import { asOwnLoad } from './bypass.js';
 
 type WrapCallSite = (frame: NodeJS.CallSite) => NodeJS.CallSite;
 let wrap: WrapCallSite | undefined;
+let mapping = false;
+
+/** Loads source-map-support now (before guards that would refuse code it generates while loading). */
+export function preloadStackMapper(): void {
+  try {
+    wrap ??= asOwnLoad(() => (createRequire(import.meta.url)('source-map-support') as { wrapCallSite: WrapCallSite }).wrapCallSite);
+  } catch {
+    // Stacks stay unmapped.
+  }
+}
 
 /** Rewrites `err.stack` with source-mapped frames (loads source-map-support on first use). */
 export function mapStack<E extends Error>(err: E): E {
+  if (mapping) return err;
+  mapping = true;
   try {
-    wrap ??= asOwnLoad(() => (createRequire(import.meta.url)('source-map-support') as { wrapCallSite: WrapCallSite }).wrapCallSite);
+    preloadStackMapper();
     const previous = Error.prepareStackTrace;
     Error.prepareStackTrace = (e: Error, frames: NodeJS.CallSite[]) =>
       `${e.name} [${(e as { code?: string }).code ?? ''}]: ${e.message}${frames.map((f) => `\n    at ${String(wrap?.(f) ?? f)}`).join('')}`;
@@ -20,6 +32,8 @@ export function mapStack<E extends Error>(err: E): E {
     }
   } catch {
     // The plain stack is still there; mapping is a convenience.
+  } finally {
+    mapping = false;
   }
   return err;
 }

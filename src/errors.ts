@@ -31,6 +31,14 @@ export function execDenied(path: string, errno: number, securebits: string, rule
     { path, errno: errnoName(errno), securebits, rule });
 }
 
+/** Code generated at run time (eval, new Function, vm, worker eval, data: imports) under hardening. */
+export function generatedDenied(source: string, securebits: string): SecnodeError {
+  return new SecnodeError('ERR_SECNODE_EXEC_DENIED',
+    `secnode: refused code generated at run time (${source}): it has no file to check (enforced by SECNODE_HARDEN_GENERATED)`,
+    'hint: unset SECNODE_HARDEN_GENERATED if this program needs to generate code (see the README, "Generated code")',
+    { source, securebits, rule: 'SECNODE_HARDEN_GENERATED' });
+}
+
 /** Inline code or a stream refused under deny-interactive. */
 export function interactiveDenied(source: string, securebits: string, rule: string, errno?: number): SecnodeError {
   const why = errno === undefined ? 'inline code cannot be checked' : `${errnoName(errno)}: ${errnoWords(errno)}`;

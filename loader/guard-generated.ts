@@ -1,0 +1,52 @@
+// Hardening of code generated at run time (SECNODE_HARDEN_GENERATED=1): eval, the Function
+// constructors and node:vm refuse to compile. Installed only when hardening is asked for.
+import type { Context } from './context.js';
+import { gateGenerated } from './gate.js';
+import { preloadStackMapper } from './stack.js';
+
+/** Defines `value` on `target` so that ordinary assignment cannot undo it. */
+export function pin(target: object, key: PropertyKey, value: unknown): void {
+  Object.defineProperty(target, key, { value, writable: false, configurable: false, enumerable: false });
+}
+
+/** A stand-in for a code-generating function or class that refuses every call (and every `new`). */
+function refuser(ctx: Context, source: string, like: { name: string; prototype?: unknown; length: number }): unknown {
+  const stand = function refuse(): never {
+    gateGenerated(ctx, source);
+    throw new Error('unreachable');
+  };
+  Object.defineProperty(stand, 'name', { value: like.name });
+  Object.defineProperty(stand, 'length', { value: like.length });
+  if (like.prototype !== undefined) Object.defineProperty(stand, 'prototype', { value: like.prototype, writable: false });
+  return stand;
+}
+
+/** Replaces `eval` and the four Function constructors (also reachable through `.constructor`). */
+export function guardGeneratedGlobals(ctx: Context): void {
+  if (!ctx.settings.forced.hardenGenerated) return;
+  preloadStackMapper();
+  pin(globalThis, 'eval', refuser(ctx, 'eval', eval));
+  const kinds = [
+    Function,
+    Object.getPrototypeOf(async () => {}).constructor,
+    Object.getPrototypeOf(function* gen() {}).constructor,
+    Object.getPrototypeOf(async function* agen() {}).constructor,
+  ] as { name: string; prototype: object; length: number }[];
+  for (const ctor of kinds) {
+    const stand = refuser(ctx, `new ${ctor.name}`, ctor);
+    pin(ctor.prototype, 'constructor', stand);
+    if (ctor === Function) pin(globalThis, 'Function', stand);
+  }
+}
+
+/** The node:vm functions and classes that compile code. */
+const VM_COMPILERS = ['Script', 'compileFunction', 'runInContext', 'runInNewContext', 'runInThisContext', 'SourceTextModule', 'createScript'];
+
+/** Makes node:vm refuse to compile anything. */
+export function guardVm(ctx: Context, exports: Record<string, unknown>): void {
+  if (!ctx.settings.forced.hardenGenerated) return;
+  for (const key of VM_COMPILERS) {
+    const original = exports[key] as { name: string; prototype?: unknown; length: number } | undefined;
+    if (typeof original === 'function') pin(exports, key, refuser(ctx, `vm.${key}`, original));
+  }
+}

@@ -1,0 +1,56 @@
+// The guards around the side doors (workers, child processes, addons, options, inspector, generated
+// code). Guards for builtins patch a builtin when it is first loaded (sync hooks see every builtin
+// load), or at start-up on the async backend, so a program that never loads them pays nothing.
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+import type { Backend } from './backend-choice.js';
+import { asOwnLoad } from './bypass.js';
+import type { Context } from './context.js';
+import { guardAddons } from './guard-addons.js';
+import { guardChildProcesses, guardExecve } from './guard-children.js';
+import { guardCompile } from './guard-compile.js';
+import { guardGeneratedGlobals, guardVm } from './guard-generated.js';
+import { guardInspector, refuseUnsafeOptions } from './guard-options.js';
+import { guardWorkers } from './guard-workers.js';
+
+/** Guards for builtins, by name, applied once to the builtin's exports object. */
+const BUILTIN_GUARDS: Readonly<Record<string, (ctx: Context, exports: Record<string, unknown>) => void>> = {
+  child_process: guardChildProcesses,
+  worker_threads: guardWorkers,
+  inspector: guardInspector,
+  'inspector/promises': guardInspector,
+  vm: guardVm,
+};
+
+/** Patches a builtin's exports when it is first loaded. */
+export type OnBuiltin = (name: string) => void;
+
+/** Runs the start-up guards and returns the hook for builtins as they load. */
+export function installGuards(ctx: Context, backend: Backend, main: boolean): OnBuiltin {
+  if (main) refuseUnsafeOptions(ctx);
+  guardAddons(ctx);
+  guardCompile(ctx);
+  guardExecve(ctx);
+  guardGeneratedGlobals(ctx);
+  const require = createRequire(import.meta.url);
+  const done = new Set<string>();
+  const onBuiltin: OnBuiltin = (raw) => {
+    const name = raw.startsWith('node:') ? raw.slice(5) : raw;
+    const guard = BUILTIN_GUARDS[name];
+    if (guard === undefined || done.has(name)) return;
+    done.add(name);
+    guard(ctx, asOwnLoad(() => require(`node:${name}`) as Record<string, unknown>));
+    syncBuiltinESMExports();
+  };
+  const getBuiltinModule = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
+  if (getBuiltinModule !== undefined) {
+    Object.defineProperty(process, 'getBuiltinModule', {
+      value: function secnodeGetBuiltinModule(this: unknown, id: string) {
+        if (typeof id === 'string') onBuiltin(id);
+        return Reflect.apply(getBuiltinModule, this, [id]);
+      },
+      writable: false, configurable: false, enumerable: false,
+    });
+  }
+  if (backend !== 'sync-hooks') for (const name of Object.keys(BUILTIN_GUARDS)) onBuiltin(name);
+  return onBuiltin;
+}
