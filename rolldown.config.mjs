@@ -3,7 +3,7 @@
 import { defineConfig } from 'rolldown';
 
 export default defineConfig({
-  input: { register: 'loader/register.ts', install: 'loader/install.ts', 'hooks-async': 'loader/hooks-async.ts' },
+  input: { register: 'loader/register.ts', install: 'loader/install.ts', 'hooks-async': 'loader/hooks-async.ts', 'hooks-verifier': 'loader/hooks-verifier.ts' },
   platform: 'node',
   external: [/^node:/, 'koffi', 'source-map-support'],
   output: {

@@ -5,6 +5,7 @@ import { installCjsLayer } from './cjs-layer.js';
 import { installSyncHooks } from './hooks-sync.js';
 import { backendFor, type Backend } from './backend-choice.js';
 import { installGuards } from './guards.js';
+import { guardHookRegistration } from './guard-hooks.js';
 
 export { backendFor, type Backend } from './backend-choice.js';
 
@@ -18,5 +19,6 @@ export function installBackend(ctx: Context, data: ContextData, main: boolean): 
     installCjsLayer(ctx);
     register(new URL('./hooks-async.cjs', import.meta.url), { data });
   }
+  guardHookRegistration(ctx, data, backend);
   return backend;
 }

@@ -12,6 +12,7 @@ import { readSettings, type SettingsInput } from '../src/settings.js';
 import { installBackend, type Backend } from './backend.js';
 import { contextFrom, type Context, type ContextData } from './context.js';
 import { gateCheckOnly, gateInline, gateStream } from './gate.js';
+import { allowStartInputCompile } from './handover.js';
 import { resolveEntry, startInput } from './start.js';
 
 const require = createRequire(import.meta.url);
@@ -49,6 +50,7 @@ function gateStart(ctx: Context): void {
     (process as { _forceRepl?: unknown })._forceRepl === true, () => (require('node:tty') as typeof import('node:tty')).isatty(0));
   if (input.kind === 'inline') gateInline(ctx, input.source === 'interactive' ? '-i' : input.source === 'print' ? '-p' : '-e', 'inline');
   else if (input.kind === 'stdin') gateStream(ctx, 0, input.source, 'stream', input.source);
+  if (input.kind === 'inline' || input.kind === 'stdin') allowStartInputCompile();
   else if (input.kind === 'entry') {
     const path = ctx.entry ?? resolve(input.path);
     let fd: number;

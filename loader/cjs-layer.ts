@@ -1,6 +1,7 @@
 // CommonJS layer (Node without working sync hooks): require() compiles the bytes read from the checked fd.
 import { createRequire } from 'node:module';
 import { ownLoad } from './bypass.js';
+import { handOverCommonJs } from './handover.js';
 import type { Context } from './context.js';
 import { gateFile } from './gate.js';
 import { subjectOf } from './subject.js';
@@ -38,6 +39,7 @@ export function installCjsLayer(ctx: Context): void {
       const subject = module.id === '.' ? 'entry' : subjectOf(ctx, filename, 'require');
       const source = gateFile(ctx, filename, subject, parent, true);
       pending = source === undefined ? undefined : { filename, source };
+      if (source !== undefined) handOverCommonJs(filename, source);
       try {
         Reflect.apply(original, this, [module, filename]);
       } finally {

@@ -1,5 +1,6 @@
 // The gate every code input passes: check, decide, record, then refuse or hand over the checked bytes.
 import { closeSync, fstatSync, readFileSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import { makeRecord, type Subject, type Target } from '../src/audit.js';
 import { checkOpenFd, openForCheck, type CheckResult } from '../src/check.js';
 import { checkUnavailable, execDenied, generatedDenied, interactiveDenied } from '../src/errors.js';
@@ -85,4 +86,29 @@ export function gateInline(ctx: Context, source: string, subject: Subject): void
 export function gateGenerated(ctx: Context, source: string): void {
   const decision = judge(ctx, 'generated', 'generated', { source }, null);
   if (decision.verdict === 'refuse') throw mapStack(generatedDenied(source, ctx.hex));
+}
+
+/**
+ * Checks the file that code supplied by someone else (a transpiler, a later hook, a direct
+ * `_compile`) is attributed to; under enforcement a file that fails, or no file at all, is refused.
+ */
+export function gateAttributed(ctx: Context, filename: unknown, subject: Subject): void {
+  const name = typeof filename === 'string' ? filename : String(filename);
+  let result: CheckResult = { errno: 2, outcome: 'failed', emulated: false };
+  if (typeof filename === 'string' && isAbsolute(filename)) {
+    try {
+      const fd = openForCheck(filename);
+      try {
+        result = checkOpenFd(fd, filename, ctx.settings.emulate);
+      } finally {
+        closeSync(fd);
+      }
+    } catch (e) {
+      result = { errno: -((e as { errno?: number }).errno ?? -2), outcome: 'failed', emulated: false };
+    }
+  }
+  const decision = decide('file', ctx.bits, result.outcome, ctx.settings.forced);
+  if (decision.verdict === 'run') return;
+  judge(ctx, 'file', subject, { path: name }, result);
+  if (decision.verdict === 'refuse') throw mapStack(refusal(ctx, name, decision, result));
 }

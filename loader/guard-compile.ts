@@ -1,5 +1,49 @@
-// Code attributed to a file runs only if that file passes the check (Module.prototype._compile).
+// Code attributed to a file runs only if that file passes the check: Module.prototype._compile.
+import { createRequire } from 'node:module';
+import { ownLoad } from './bypass.js';
 import type { Context } from './context.js';
+import { gateAttributed, gateGenerated } from './gate.js';
+import { takeCommonJs, takeStartInputCompile } from './handover.js';
 
-/** Guards Module.prototype._compile (TODO). */
-export function guardCompile(_ctx: Context): void {}
+type Compile = (this: unknown, content: unknown, filename: unknown, ...rest: unknown[]) => unknown;
+
+/** Decides on source compiled as CommonJS that secnode did not hand over itself. */
+function attribute(ctx: Context, content: unknown, filename: string): void {
+  if (takeCommonJs(filename, content) || takeStartInputCompile(filename)) return;
+  // Node's pseudo files for inline code: compiled again by a program, that is code it generated.
+  if (/^\[(eval|stdin)\]/.test(filename)) gateGenerated(ctx, `Module._compile(${filename})`);
+  else gateAttributed(ctx, filename, 'require');
+}
+
+/**
+ * Guards `Module.prototype._compile`. Source that secnode itself handed over passes through; any other
+ * content (a transpiler's output, a direct call) is attributed to its filename, which must pass the
+ * check under enforcement. Programs may still set `_compile` (instrumentation does): their functions
+ * are chained below the guard, which stays outermost and cannot be assigned away.
+ */
+export function guardCompile(ctx: Context): void {
+  const proto = (createRequire(import.meta.url)('node:module') as { prototype: { _compile: Compile } }).prototype;
+  const original = proto._compile;
+  const chain: Compile[] = [original];
+  let depth = 0;
+  const guarded: Compile = function _compile(this: unknown, content, filename, ...rest) {
+    if (depth === 0 && !ownLoad()) attribute(ctx, content, String(filename));
+    const next = chain[chain.length - 1 - depth] ?? original;
+    const saved = depth;
+    // Node's own _compile runs the module, whose requires start again at the top of the chain.
+    depth = next === original ? 0 : depth + 1;
+    try {
+      return Reflect.apply(next, this, [content, filename, ...rest]);
+    } finally {
+      depth = saved;
+    }
+  };
+  Object.defineProperty(proto, '_compile', {
+    get: () => guarded,
+    set: (fn: unknown) => {
+      if (typeof fn === 'function' && fn !== guarded) chain.push(fn as Compile);
+    },
+    enumerable: false,
+    configurable: false,
+  });
+}

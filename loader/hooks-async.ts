@@ -2,6 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { contextFrom, type Context, type ContextData } from './context.js';
 import { gateCheckOnly, gateFile, gateGenerated } from './gate.js';
+import { handOver } from './handover.js';
 import { subjectOf } from './subject.js';
 
 interface LoadResult { format?: string | null | undefined; source?: unknown; shortCircuit?: boolean }
@@ -25,7 +26,10 @@ export async function load(url: string, context: LoadContext,
   const filename = fileURLToPath(url);
   if (context.format === 'module') {
     const source = gateFile(ctx, filename, subjectOf(ctx, filename, 'import'));
-    if (source !== undefined) return { format: 'module', source, shortCircuit: true };
+    if (source !== undefined) {
+      handOver(filename, source);
+      return { format: 'module', source, shortCircuit: true };
+    }
   }
   const result = await nextLoad(url, context);
   if (result.format === 'json' || result.format === 'builtin') return result;
@@ -36,5 +40,7 @@ export async function load(url: string, context: LoadContext,
     return result;
   }
   const source = gateFile(ctx, filename, subjectOf(ctx, filename, 'import'));
-  return source === undefined ? result : { ...result, source };
+  if (source === undefined) return result;
+  handOver(filename, source);
+  return { ...result, source };
 }

@@ -6,6 +6,7 @@ import { ownLoad } from './bypass.js';
 import type { Context } from './context.js';
 import { gateFile, gateGenerated } from './gate.js';
 import type { OnBuiltin } from './guards.js';
+import { handOver, handOverCommonJs, hasUserAsyncHooks, sameBytes } from './handover.js';
 import { subjectOf } from './subject.js';
 
 interface LoadResult { format?: string | null | undefined; source?: unknown; shortCircuit?: boolean }
@@ -27,6 +28,13 @@ const CODE_FORMATS: ReadonlySet<string> = new Set(['module', 'commonjs', 'module
  * always spread Node's own result. Node 24+ takes fresh results, which saves reading every file twice.
  */
 const freshResults = Number(process.versions.node.split('.')[0]) >= 24;
+
+function handOverAll(filename: string, format: unknown, source: string | Buffer): void {
+  if (typeof source === 'string' && (format === undefined || format === 'commonjs' || format === 'commonjs-typescript')) {
+    handOverCommonJs(filename, source);
+  }
+  handOver(filename, source);
+}
 
 /** Registers the in-thread load hook that replaces each file's source with the checked bytes. */
 export function installSyncHooks(ctx: Context, onBuiltin: OnBuiltin): void {
@@ -51,17 +59,24 @@ export function installSyncHooks(ctx: Context, onBuiltin: OnBuiltin): void {
       const viaRequire = context.conditions?.includes('require') === true;
       const subject = subjectOf(ctx, filename, viaRequire ? 'require' : 'import');
       const format = context.format ?? undefined;
-      if (freshResults && (viaRequire || (format !== undefined && CODE_FORMATS.has(format))) && !DATA_FORMATS.has(format)) {
+      const shortcut = viaRequire || (format !== undefined && CODE_FORMATS.has(format) && !hasUserAsyncHooks());
+      if (freshResults && shortcut && !DATA_FORMATS.has(format)) {
         // The format is already known: skip Node's own read of the file, hand it the checked bytes.
         const source = gateFile(ctx, filename, subject, parents.get(url), true);
         if (source === undefined) return nextLoad(url, context);
+        handOverAll(filename, format, source);
         return { format, source, shortCircuit: true };
       }
       const result = nextLoad(url, context);
       if (DATA_FORMATS.has(result.format)) return result;
       const text = typeof result.source === 'string';
       const source = text ? gateFile(ctx, filename, subject, parents.get(url), true) : gateFile(ctx, filename, subject, parents.get(url));
-      return source === undefined ? result : { ...result, source };
+      if (source === undefined) return result;
+      // Below this hook there is Node's own loader, or hooks the program registered with module.register:
+      // when their bytes differ from the file's, they are code attributed to this file, which just passed.
+      if (hasUserAsyncHooks() && result.source != null && !sameBytes(result.source, source)) return result;
+      handOverAll(filename, result.format, source);
+      return { ...result, source };
     },
   });
 }

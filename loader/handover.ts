@@ -1,0 +1,71 @@
+// What secnode handed to Node as a file's source, so that later layers can tell checked bytes from
+// bytes some other code supplied for the same file (then the file they are attributed to is checked).
+
+const handed = new Map<string, unknown>();
+let watching = false;
+let userAsyncHooks = false;
+let lastCommonJs: { filename: string; source: string } | undefined;
+
+/** Remembers the CommonJS source just given for `filename` (Node compiles it right after). */
+export function handOverCommonJs(filename: string, source: string): void {
+  lastCommonJs = { filename, source };
+}
+
+/** True when `content` is the CommonJS source secnode just handed over for `filename`; forgets it. */
+export function takeCommonJs(filename: string, content: unknown): boolean {
+  const mine = lastCommonJs;
+  lastCommonJs = undefined;
+  return mine !== undefined && mine.filename === filename && mine.source === content;
+}
+
+/** Remembers the source given for a file while a verifier above secnode's hook is watching. */
+export function handOver(key: string, source: unknown): void {
+  if (watching) handed.set(key, source);
+}
+
+/** True (and forgotten) when `source` is exactly what secnode handed over for `key`. */
+export function takeHandedOver(key: string, source: unknown): boolean {
+  const mine = handed.get(key);
+  handed.delete(key);
+  return mine !== undefined && sameBytes(mine, source);
+}
+
+/** From now on, remember what is handed over (a verifier sits above secnode's own hook). */
+export function watchHandOvers(): void {
+  watching = true;
+}
+
+/** Notes that the program registered async (`module.register`) hooks below secnode's sync hook. */
+export function noteUserAsyncHooks(): void {
+  userAsyncHooks = true;
+}
+
+/** True once the program registered async hooks: their results must reach secnode's sync hook. */
+export function hasUserAsyncHooks(): boolean {
+  return userAsyncHooks;
+}
+
+/** Whether two sources (strings or byte arrays) hold the same bytes. */
+export function sameBytes(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a === 'string' && typeof b === 'string') return false;
+  const bytes = (x: unknown): Buffer | undefined => (typeof x === 'string' ? Buffer.from(x)
+    : ArrayBuffer.isView(x) ? Buffer.from(x.buffer, x.byteOffset, x.byteLength)
+      : x instanceof ArrayBuffer ? Buffer.from(x) : undefined);
+  const [x, y] = [bytes(a), bytes(b)];
+  return x !== undefined && y !== undefined && x.equals(y);
+}
+
+let inlineCompiles = 0;
+
+/** The start input (`-e`, `-p`, stdin) was allowed: Node may compile it once as `[eval]`/`[stdin]`. */
+export function allowStartInputCompile(): void {
+  inlineCompiles = 1;
+}
+
+/** True (once) when Node compiles the allowed start input under its pseudo file name. */
+export function takeStartInputCompile(filename: string): boolean {
+  if (inlineCompiles === 0 || !/^\[(eval|stdin)\]/.test(filename)) return false;
+  inlineCompiles--;
+  return true;
+}
