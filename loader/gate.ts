@@ -37,14 +37,20 @@ export function gateFile(ctx: Context, filename: string, subject: Subject, paren
 export function gateFile(ctx: Context, filename: string, subject: Subject, parent?: string, text?: true): Buffer | string | undefined {
   const fd = openForCheck(filename);
   try {
-    const result = checkOpenFd(fd, filename, ctx.settings.emulate);
-    const decision = judge(ctx, 'file', subject, { path: filename }, result, parent);
-    if (decision.verdict === 'refuse') throw mapStack(refusal(ctx, filename, decision, result));
+    const result = gateOpenFd(ctx, fd, filename, subject, parent);
     if (result.outcome !== 'allowed' && !fstatSync(fd).isFile()) return undefined;
     return text ? readFileSync(fd, 'utf8') : readFileSync(fd);
   } finally {
     closeSync(fd);
   }
+}
+
+/** Checks an open code file, records the decision, and throws when it is refused. */
+export function gateOpenFd(ctx: Context, fd: number, filename: string, subject: Subject, parent?: string): CheckResult {
+  const result = checkOpenFd(fd, filename, ctx.settings.emulate);
+  const decision = judge(ctx, 'file', subject, { path: filename }, result, parent);
+  if (decision.verdict === 'refuse') throw mapStack(refusal(ctx, filename, decision, result));
+  return result;
 }
 
 /**

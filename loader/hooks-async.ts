@@ -32,7 +32,7 @@ export async function load(url: string, context: LoadContext,
     }
   }
   const result = await nextLoad(url, context);
-  if (result.format === 'json' || result.format === 'builtin') return result;
+  if (result.format === 'json' || result.format === 'builtin' || result.format === 'addon') return result;
   if (result.format === 'commonjs' && result.source == null) {
     // The CommonJS layer reads and runs it on the main thread; refuse it here already, so the import
     // itself rejects (Node 20 reports a CommonJS file that throws while loading here twice).

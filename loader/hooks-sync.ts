@@ -19,8 +19,8 @@ interface Hooks {
   }): unknown;
 }
 
-/** Formats that are data, not code: never checked. */
-export const DATA_FORMATS: ReadonlySet<unknown> = new Set(['json', 'builtin']);
+/** Formats the hooks pass through: data (never checked) and addons (checked by the process.dlopen guard). */
+export const DATA_FORMATS: ReadonlySet<unknown> = new Set(['json', 'builtin', 'addon']);
 /** Formats whose source secnode can hand over without Node's own load step. */
 const CODE_FORMATS: ReadonlySet<string> = new Set(['module', 'commonjs', 'module-typescript', 'commonjs-typescript']);
 /**
