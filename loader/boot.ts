@@ -14,6 +14,7 @@ import { contextFrom, type Context, type ContextData } from './context.js';
 import { gateCheckOnly, gateInline, gateStream } from './gate.js';
 import { allowStartInputCompile } from './handover.js';
 import { resolveEntry, startInput } from './start.js';
+import { noteWorkerEntry } from './subject.js';
 
 const require = createRequire(import.meta.url);
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -41,6 +42,18 @@ function inheritToChildren(): void {
   const current = process.env.NODE_OPTIONS ?? '';
   if (current === REQUIRE_SELF || current.startsWith(`${REQUIRE_SELF} `)) return;
   process.env.NODE_OPTIONS = current === '' ? REQUIRE_SELF : `${REQUIRE_SELF} ${current}`;
+}
+
+/** In a worker, remembers the entry Node hands to Module.runMain, so records name it `worker`. */
+function noteWorkerEntries(): void {
+  const Module = require('node:module') as { runMain: (main?: string) => unknown };
+  const runMain = Module.runMain;
+  Module.runMain = function secnodeRunMain(this: unknown, ...args: [string?]) {
+    if (typeof args[0] === 'string') {
+      noteWorkerEntry(args[0].startsWith('file:') ? fileURLToPath(args[0]) : resolve(args[0]));
+    }
+    return Reflect.apply(runMain, this, args);
+  };
 }
 
 /** Checks what the process was started with: inline code, stdin, or the entry file. */
@@ -96,6 +109,7 @@ export function boot(as: 'preload' | 'install', main: boolean, options: Settings
   const backend = installBackend(ctx, data, main);
   installed = { ctx, backend };
   if (main) inheritToChildren();
+  else noteWorkerEntries();
   if (main && as === 'preload') gateStart(ctx);
   return { backend, securebits: ctx.hex, enforcing: ctx.enforcing };
 }

@@ -36,7 +36,7 @@ export function installCjsLayer(ctx: Context): void {
     Module._extensions[ext] = function secnodeCheckedLoad(this: unknown, module, filename) {
       if (ownLoad()) return Reflect.apply(original, this, [module, filename]);
       const parent = ctx.auditor.active ? module.parent?.filename : undefined;
-      const subject = module.id === '.' ? 'entry' : subjectOf(ctx, filename, 'require');
+      const subject = subjectOf(ctx, filename, module.id === '.' ? 'entry' : 'require');
       const source = gateFile(ctx, filename, subject, parent, true);
       pending = source === undefined ? undefined : { filename, source };
       if (source !== undefined) handOverCommonJs(filename, source);

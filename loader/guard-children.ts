@@ -1,8 +1,159 @@
 // Child processes: a child Node process started with a custom environment still gets secnode.
+import { basename } from 'node:path';
 import type { Context } from './context.js';
+import { REQUIRE_SELF } from './boot.js';
 
-/** Patches child_process (TODO: helper). */
-export function guardChildProcesses(_ctx: Context, _exports: Record<string, unknown>): void {}
+type Env = Record<string, string | undefined>;
+type Fn = (...args: unknown[]) => unknown;
 
-/** Patches process.execve where it exists (TODO: helper). */
-export function guardExecve(_ctx: Context): void {}
+/** Node programs by name: a child running one of these loads NODE_OPTIONS. */
+const NODE_NAMES = new Set(['node', 'nodejs', 'secnode']);
+
+/** True when NODE_OPTIONS already makes a Node process load secnode first. */
+function selfFirst(options: string | undefined): boolean {
+  return options === REQUIRE_SELF || (options?.startsWith(`${REQUIRE_SELF} `) ?? false);
+}
+
+/** The strengthen-only settings this process runs with, as the variables a child must see. */
+function settingsVars(ctx: Context): Env {
+  const { forced, emulate, audit } = ctx.settings;
+  const vars: Env = {};
+  if (forced.restrictFile) vars.SECNODE_RESTRICT_FILE = '1';
+  if (forced.denyInteractive) vars.SECNODE_DENY_INTERACTIVE = '1';
+  if (forced.hardenGenerated) vars.SECNODE_HARDEN_GENERATED = '1';
+  if (emulate) vars.SECNODE_EMULATE_CHECK = '1';
+  if (audit.length > 0) vars.SECNODE_AUDIT = audit.map((s) => (s.kind === 'file' ? `file:${s.path}` : s.kind)).join(',');
+  return vars;
+}
+
+/** True when `env` would start a Node process without secnode first or with weaker settings. */
+export function envNeedsSecnode(ctx: Context, env: Env): boolean {
+  if (!selfFirst(env.NODE_OPTIONS)) return true;
+  return Object.entries(settingsVars(ctx)).some(([k, v]) => (k === 'SECNODE_AUDIT' ? env[k] === undefined : env[k] !== v));
+}
+
+/**
+ * A copy of `env` (own and inherited keys, as Node reads them) with secnode first in NODE_OPTIONS and the
+ * forced settings kept; the caller's object is never changed. Returns `env` itself when nothing is missing.
+ */
+export function envWithSecnode(ctx: Context, env: Env): Env {
+  if (!envNeedsSecnode(ctx, env)) return env;
+  const copy: Env = {};
+  for (const key in env) copy[key] = env[key]; // Node's spawn reads inherited keys too.
+  restoreSecnode(ctx, copy);
+  return copy;
+}
+
+/** Puts secnode first in `env.NODE_OPTIONS` and the forced settings into `env`, in place. */
+export function restoreSecnode(ctx: Context, env: Env): void {
+  const current = env.NODE_OPTIONS;
+  if (!selfFirst(current)) env.NODE_OPTIONS = current === undefined || current === '' ? REQUIRE_SELF : `${REQUIRE_SELF} ${current}`;
+  for (const [k, v] of Object.entries(settingsVars(ctx))) if (k !== 'SECNODE_AUDIT' || env[k] === undefined) env[k] = v;
+}
+
+/** True when `command` names a Node binary: this process's own, or one called node, nodejs or secnode. */
+export function isNodeCommand(command: unknown): boolean {
+  if (typeof command !== 'string' && !(command instanceof URL)) return false;
+  const text = String(command);
+  return text === process.execPath || NODE_NAMES.has(basename(text));
+}
+
+/**
+ * The program a shell command line starts, in the common case: the first word after `VAR=value`
+ * assignments and an `exec`, unquoted. Anything cleverer (`cd x && node`, `$(…)`, `sh -c`) is not parsed.
+ */
+export function shellProgram(line: string): string {
+  const words = line.trim().split(/\s+/);
+  let i = 0;
+  while (i < words.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i] ?? '')) i++;
+  if (words[i] === 'exec') i++;
+  return (words[i] ?? '').replace(/^(['"])(.*)\1$/, '$2');
+}
+
+/** Where a child_process function takes its options: after an optional args array, or first. */
+type Shape = 'args' | 'shell';
+
+/** The options object (possibly absent) and its index in `argv`, for a call of the given shape. */
+function optionsSlot(argv: unknown[], shape: Shape): number {
+  if (shape === 'shell') return 1;
+  const a = argv[1];
+  return Array.isArray(a) || a === undefined || a === null ? 2 : 1;
+}
+
+/** Rewrites a call's arguments so a Node child (or any child, under enforcement) keeps secnode. */
+function guardCall(ctx: Context, argv: unknown[], shape: Shape, alwaysNode: boolean): unknown[] {
+  const at = optionsSlot(argv, shape);
+  const slot = argv[at];
+  const options = typeof slot === 'object' && slot !== null ? slot as { env?: unknown; shell?: unknown } : undefined;
+  if (slot !== undefined && slot !== null && typeof slot !== 'function' && options === undefined) return argv; // Node throws.
+  const line = shape === 'shell' || (options?.shell !== undefined && options.shell !== false)
+    ? shellProgram([argv[0], ...(Array.isArray(argv[1]) ? argv[1] : [])].map(String).join(' '))
+    : argv[0];
+  if (!alwaysNode && !ctx.enforcing && !isNodeCommand(line)) return argv;
+  const given = options?.env;
+  const env = typeof given === 'object' && given !== null ? given as Env : process.env;
+  if (!envNeedsSecnode(ctx, env)) return argv;
+  const out = [...argv];
+  const fixed = { ...options, env: envWithSecnode(ctx, env) };
+  if (typeof slot === 'function') out.splice(at, 0, fixed);
+  else out[at] = fixed;
+  return out;
+}
+
+/** Replaces `obj[name]` with `wrap(original)`, non-writable and non-configurable. */
+export function lockReplace(obj: object, name: string, wrap: (original: Fn) => Fn): void {
+  const original = (obj as Record<string, unknown>)[name];
+  if (typeof original !== 'function') return;
+  const replacement = wrap(original as Fn);
+  Object.defineProperty(replacement, 'name', { value: original.name });
+  Object.defineProperty(replacement, 'length', { value: original.length });
+  const enumerable = Object.getOwnPropertyDescriptor(obj, name)?.enumerable ?? true;
+  Object.defineProperty(obj, name, { value: replacement, writable: false, configurable: false, enumerable });
+}
+
+const SHAPES: Readonly<Record<string, Shape>> = {
+  fork: 'args', spawn: 'args', spawnSync: 'args', execFile: 'args', execFileSync: 'args', exec: 'shell', execSync: 'shell',
+};
+
+/** The low-level `ChildProcess#spawn({ file, envPairs })` that every asynchronous child goes through. */
+function guardEnvPairs(ctx: Context, options: unknown): unknown {
+  const o = options as { file?: unknown; envPairs?: unknown } | null | undefined;
+  if (typeof o !== 'object' || o === null || !Array.isArray(o.envPairs)) return options;
+  if (!ctx.enforcing && !isNodeCommand(o.file)) return options;
+  const env: Env = {};
+  for (const pair of o.envPairs as unknown[]) {
+    const text = String(pair);
+    const eq = text.indexOf('=');
+    if (eq > 0 && !(text.slice(0, eq) in env)) env[text.slice(0, eq)] = text.slice(eq + 1);
+  }
+  if (!envNeedsSecnode(ctx, env)) return options;
+  const fixed = envWithSecnode(ctx, env);
+  const envPairs = Object.entries(fixed).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`]));
+  return { ...o, envPairs };
+}
+
+/** Patches child_process so every child Node process (fork always) gets secnode first in NODE_OPTIONS. */
+export function guardChildProcesses(ctx: Context, exports: Record<string, unknown>): void {
+  for (const [name, shape] of Object.entries(SHAPES)) {
+    lockReplace(exports, name, (original) => function (this: unknown, ...argv: unknown[]) {
+      return Reflect.apply(original, this, guardCall(ctx, argv, shape, name === 'fork'));
+    });
+  }
+  const proto = (exports.ChildProcess as { prototype?: object } | undefined)?.prototype;
+  if (proto !== undefined) {
+    lockReplace(proto, 'spawn', (original) => function (this: unknown, ...argv: unknown[]) {
+      return Reflect.apply(original, this, [guardEnvPairs(ctx, argv[0]), ...argv.slice(1)]);
+    });
+  }
+}
+
+/** Patches process.execve (Node 22.15+, 23.11+) so a Node program replacing this one keeps secnode. */
+export function guardExecve(ctx: Context): void {
+  lockReplace(process, 'execve', (original) => function (this: unknown, ...argv: unknown[]) {
+    const [file, args, given] = argv;
+    if (!ctx.enforcing && !isNodeCommand(file)) return Reflect.apply(original, this, argv);
+    const env = typeof given === 'object' && given !== null ? given as Env : process.env;
+    if (!envNeedsSecnode(ctx, env)) return Reflect.apply(original, this, argv);
+    return Reflect.apply(original, this, [file, args ?? [], envWithSecnode(ctx, env), ...argv.slice(3)]);
+  });
+}

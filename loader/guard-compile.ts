@@ -10,8 +10,8 @@ type Compile = (this: unknown, content: unknown, filename: unknown, ...rest: unk
 /** Decides on source compiled as CommonJS that secnode did not hand over itself. */
 function attribute(ctx: Context, content: unknown, filename: string): void {
   if (takeCommonJs(filename, content) || takeStartInputCompile(filename)) return;
-  // Node's pseudo files for inline code: compiled again by a program, that is code it generated.
-  if (/^\[(eval|stdin)\]/.test(filename)) gateGenerated(ctx, `Module._compile(${filename})`);
+  // Node's pseudo files for inline code ([eval], [stdin], [worker eval]…): code generated at run time.
+  if (/^\[[^\]/]+\]/.test(filename)) gateGenerated(ctx, filename.startsWith('[worker eval]') ? 'worker eval' : `Module._compile(${filename})`);
   else gateAttributed(ctx, filename, 'require');
 }
 

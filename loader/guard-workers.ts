@@ -1,5 +1,51 @@
 // Workers: a worker can never start without secnode; eval workers follow the generated-code policy.
+import { REGISTER_FILE } from './boot.js';
 import type { Context } from './context.js';
+import { gateGenerated } from './gate.js';
+import { envNeedsSecnode, envWithSecnode, restoreSecnode } from './guard-children.js';
 
-/** Patches worker_threads.Worker (TODO: helper). */
-export function guardWorkers(_ctx: Context, _exports: Record<string, unknown>): void {}
+type Env = Record<string, string | undefined>;
+interface WorkerOptions { eval?: unknown; execArgv?: unknown; env?: unknown }
+
+/** `execArgv` with secnode's register as the first preload. */
+function withRegister(execArgv: readonly unknown[]): unknown[] {
+  return execArgv[0] === '--require' && execArgv[1] === REGISTER_FILE ? [...execArgv] : ['--require', REGISTER_FILE, ...execArgv];
+}
+
+/** The options a worker is really started with: secnode first in execArgv and in its environment. */
+function workerOptions(ctx: Context, shareEnv: unknown, options: WorkerOptions | undefined): WorkerOptions {
+  const out: WorkerOptions = { ...options };
+  if (Array.isArray(out.execArgv)) out.execArgv = withRegister(out.execArgv);
+  if (out.env === shareEnv) {
+    // The worker shares this process's environment: put back what secnode put there at start-up.
+    if (envNeedsSecnode(ctx, process.env)) restoreSecnode(ctx, process.env);
+  } else if (out.env === undefined || out.env === null) {
+    if (envNeedsSecnode(ctx, process.env)) out.env = envWithSecnode(ctx, process.env);
+  } else if (typeof out.env === 'object') {
+    out.env = envWithSecnode(ctx, out.env as Env);
+  }
+  return out;
+}
+
+/** Replaces worker_threads.Worker (non-writable) by a transparent proxy that starts every worker with secnode. */
+export function guardWorkers(ctx: Context, exports: Record<string, unknown>): void {
+  const Original = exports.Worker;
+  if (typeof Original !== 'function') return;
+  const shareEnv = exports.SHARE_ENV;
+  const Worker = new Proxy(Original, {
+    construct(target, args: unknown[], newTarget) {
+      const [filename, options] = args;
+      if (options !== undefined && (typeof options !== 'object' || options === null)) return Reflect.construct(target, args, newTarget);
+      const opts = options as WorkerOptions | undefined;
+      if (opts?.eval === true) gateGenerated(ctx, 'worker eval');
+      else if (/^data:/i.test(String(filename))) gateGenerated(ctx, 'worker data: URL');
+      return Reflect.construct(target, [filename, workerOptions(ctx, shareEnv, opts), ...args.slice(2)], newTarget);
+    },
+  });
+  // `worker.constructor` and `Worker.prototype.constructor` must not lead back to the unguarded class.
+  Object.defineProperty((Original as { prototype: object }).prototype, 'constructor', {
+    value: Worker, writable: false, configurable: false, enumerable: false,
+  });
+  const enumerable = Object.getOwnPropertyDescriptor(exports, 'Worker')?.enumerable ?? true;
+  Object.defineProperty(exports, 'Worker', { value: Worker, writable: false, configurable: false, enumerable });
+}

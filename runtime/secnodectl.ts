@@ -46,6 +46,7 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'status': return status(rest);
     case 'exec': return exec(rest);
     case 'scan': return (await import('./scan-cli.js')).scanCommand(rest);
+    case 'preflight': return (await import('./preflight.js')).preflight(rest);
     case '--help': case '-h': case 'help':
       process.stdout.write(`${USAGE}\n`);
       return 0;
@@ -54,4 +55,11 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+/** The launcher hands over the caller's NODE_OPTIONS (kept away from this process) for `exec` to pass on. */
+function callerArgs(argv: string[]): string[] {
+  if (argv[0] !== '--caller-node-options') return argv;
+  process.env.NODE_OPTIONS = argv[1] ?? '';
+  return argv.slice(2);
+}
+
+process.exitCode = await main(callerArgs(process.argv.slice(2)));

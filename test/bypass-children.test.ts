@@ -1,0 +1,92 @@
+// Child processes as a side door: a child Node process started with a custom environment (or after the
+// program wiped NODE_OPTIONS) still loads secnode first, so a 0644 entry or module is refused under RF.
+import { afterAll, beforeAll } from 'vitest';
+import { BYPASS_FILES, describeVectors, type Vector } from './helpers/bypass.js';
+import { makeFixtures, type Fixtures } from './helpers/launcher-fixtures.js';
+
+/** Starts the child named by argv[2] (stdio inherited) and prints its exit status. */
+const DRIVER = `'use strict';
+const cp = require('node:child_process');
+const { join } = require('node:path');
+const no = join(__dirname, 'no.js');
+const okreq = join(__dirname, 'okreq.js');
+const PATH = process.env.PATH;
+const io = { stdio: 'inherit' };
+const onExit = (child) => child.on('exit', (code) => console.log('status', code));
+const sync = (fn) => { try { fn(); console.log('status', 0); } catch (e) { console.log('status', e.status); } };
+const done = (err, out, errOut) => { process.stdout.write(out); process.stderr.write(errOut); console.log('status', err ? err.code : 0); };
+const cases = {
+  'fork(no.js)': () => onExit(cp.fork(no)),
+  'fork(no.js, { env: {} })': () => onExit(cp.fork(no, { env: {} })),
+  'fork(okreq.js, [], { execArgv: [] })': () => onExit(cp.fork(okreq, [], { execArgv: [] })),
+  'fork(okreq.js, { env: { NODE_OPTIONS: other }, execArgv: [] })': () =>
+    onExit(cp.fork(okreq, { env: { NODE_OPTIONS: '--no-deprecation' }, execArgv: [] })),
+  'spawn(execPath, [no.js], { env: {} })': () => onExit(cp.spawn(process.execPath, [no], { env: {}, ...io })),
+  'spawn("node no.js", { shell: true, env: { PATH } })': () => onExit(cp.spawn('node ' + no, { shell: true, env: { PATH }, ...io })),
+  'spawnSync(node, [no.js], { env: { PATH } })': () => console.log('status', cp.spawnSync('node', [no], { env: { PATH }, ...io }).status),
+  'spawnSync(execPath, [okreq.js], { env: { NODE_OPTIONS: other } })': () =>
+    console.log('status', cp.spawnSync(process.execPath, [okreq], { env: { NODE_OPTIONS: '--no-deprecation' }, ...io }).status),
+  'spawnSync(execPath, [ok.js], { env: { NODE_OPTIONS: --require no.js } })': () =>
+    console.log('status', cp.spawnSync(process.execPath, [join(__dirname, 'ok.js')], { env: { NODE_OPTIONS: '--require ' + no }, ...io }).status),
+  'spawnSync(execPath) after NODE_OPTIONS is wiped': () => {
+    process.env.NODE_OPTIONS = '--no-deprecation';
+    console.log('status', cp.spawnSync(process.execPath, [no], io).status);
+  },
+  'execFileSync(execPath, [no.js], { env: {} })': () => sync(() => cp.execFileSync(process.execPath, [no], { env: {}, ...io })),
+  'execFile(node, [no.js], { env: { PATH } })': () => cp.execFile('node', [no], { env: { PATH } }, done),
+  'exec("node no.js", { env: { PATH } })': () => cp.exec('node ' + no, { env: { PATH } }, done),
+  'exec("FOO=1 exec node no.js", { env: { PATH } })': () => cp.exec('FOO=1 exec node ' + no, { env: { PATH } }, done),
+  'execSync("node no.js", { env: {} })': () => sync(() => cp.execSync('node ' + no, { env: {}, ...io })),
+  'execSync("<execPath> no.js", { env: {} })': () => sync(() => cp.execSync(JSON.stringify(process.execPath) + ' ' + no, { env: {}, ...io })),
+  'spawnSync(sh, [-c, node no.js], { env: { PATH } })': () =>
+    console.log('status', cp.spawnSync('sh', ['-c', 'node ' + no], { env: { PATH }, ...io }).status),
+  'new ChildProcess().spawn({ envPairs: [] })': () => {
+    const child = new cp.ChildProcess();
+    onExit(child);
+    child.spawn({ file: process.execPath, args: [process.execPath, no], envPairs: [], stdio: 'inherit' });
+  },
+  'assignment cannot undo the patch': () => {
+    try { cp.spawnSync = () => ({ status: 'fake' }); } catch (e) { console.log('assign', e.name); }
+    try { Object.defineProperty(cp, 'spawnSync', { value: () => ({ status: 'fake' }) }); } catch (e) { console.log('define', e.name); }
+    console.log('status', cp.spawnSync(process.execPath, [no], { env: {}, ...io }).status);
+  },
+  'process.execve(execPath, [no.js], {})': () => process.execve(process.execPath, [process.execPath, no], {}),
+};
+cases[process.argv[2]]();
+`;
+
+const STATUS_126 = 'status 126';
+const CAUGHT = 'caught ERR_SECNODE_EXEC_DENIED';
+const VECTORS: readonly Vector[] = [
+  { name: 'fork(no.js)', refused: STATUS_126 },
+  { name: 'fork(no.js, { env: {} })', refused: STATUS_126 },
+  { name: 'fork(okreq.js, [], { execArgv: [] })', refused: CAUGHT },
+  { name: 'fork(okreq.js, { env: { NODE_OPTIONS: other }, execArgv: [] })', refused: CAUGHT },
+  { name: 'spawn(execPath, [no.js], { env: {} })', refused: STATUS_126 },
+  { name: 'spawn("node no.js", { shell: true, env: { PATH } })', refused: STATUS_126 },
+  { name: 'spawnSync(node, [no.js], { env: { PATH } })', refused: STATUS_126 },
+  { name: 'spawnSync(execPath, [okreq.js], { env: { NODE_OPTIONS: other } })', refused: CAUGHT },
+  // a refused preload throws in the child like any failed --require: Node exits 1
+  { name: 'spawnSync(execPath, [ok.js], { env: { NODE_OPTIONS: --require no.js } })', refused: 'status 1' },
+  { name: 'spawnSync(execPath) after NODE_OPTIONS is wiped', refused: STATUS_126 },
+  { name: 'execFileSync(execPath, [no.js], { env: {} })', refused: STATUS_126 },
+  { name: 'execFile(node, [no.js], { env: { PATH } })', refused: STATUS_126 },
+  { name: 'exec("node no.js", { env: { PATH } })', refused: STATUS_126 },
+  { name: 'exec("FOO=1 exec node no.js", { env: { PATH } })', refused: STATUS_126 },
+  { name: 'execSync("node no.js", { env: {} })', refused: STATUS_126 },
+  { name: 'execSync("<execPath> no.js", { env: {} })', refused: STATUS_126 },
+  // not a Node command: only under enforcement does every child get secnode in a custom env
+  { name: 'spawnSync(sh, [-c, node no.js], { env: { PATH } })', refused: STATUS_126 },
+  { name: 'new ChildProcess().spawn({ envPairs: [] })', refused: STATUS_126 },
+  // plain node lets the assignment through; secnode keeps its spawnSync
+  { name: 'assignment cannot undo the patch', refused: STATUS_126, sameAsNode: false },
+  { name: 'process.execve(execPath, [no.js], {})', refused: { status: 126 }, minMajor: 24 },
+];
+
+let fx: Fixtures;
+beforeAll(() => {
+  fx = makeFixtures('bypass-children', { ...BYPASS_FILES, 'child.js': DRIVER });
+});
+afterAll(() => fx.remove());
+
+describeVectors('child processes', 'child.js', VECTORS, () => fx.dir);
