@@ -2,7 +2,7 @@
 // Sync hooks registered later run before secnode's own and may answer without it, so a verifier hook
 // is registered above each of them; async hooks sit below secnode's sync hook on Node 24 (so it sees
 // their results), and on Node 20 secnode's verifier hooks are registered above them.
-import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Backend } from './backend-choice.js';
 import type { Context, ContextData } from './context.js';
@@ -46,5 +46,4 @@ export function guardHookRegistration(ctx: Context, data: ContextData, backend: 
       return handle;
     });
   }
-  syncBuiltinESMExports();
 }
