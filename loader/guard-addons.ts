@@ -3,6 +3,7 @@ import { closeSync } from 'node:fs';
 import { openForCheck } from '../src/check.js';
 import { SecnodeError } from '../src/errors.js';
 import type { Context } from './context.js';
+import { pin } from './pin.js';
 import { gateAttributed, gateOpenFd } from './gate.js';
 import { mapStack } from './stack.js';
 
@@ -61,5 +62,5 @@ export function guardAddons(ctx: Context): void {
       closeSync(fd);
     }
   };
-  Object.defineProperty(process, 'dlopen', { value: secnodeDlopen, writable: false, configurable: false, enumerable: true });
+  pin(process, 'dlopen', secnodeDlopen);
 }

@@ -1,6 +1,7 @@
 // Child processes: a child Node process started with a custom environment still gets secnode.
 import { basename } from 'node:path';
 import type { Context } from './context.js';
+import { pin } from './pin.js';
 import { REQUIRE_SELF } from './boot.js';
 
 type Env = Record<string, string | undefined>;
@@ -107,8 +108,7 @@ export function lockReplace(obj: object, name: string, wrap: (original: Fn) => F
   const replacement = wrap(original as Fn);
   Object.defineProperty(replacement, 'name', { value: original.name });
   Object.defineProperty(replacement, 'length', { value: original.length });
-  const enumerable = Object.getOwnPropertyDescriptor(obj, name)?.enumerable ?? true;
-  Object.defineProperty(obj, name, { value: replacement, writable: false, configurable: false, enumerable });
+  pin(obj, name, replacement);
 }
 
 const SHAPES: Readonly<Record<string, Shape>> = {

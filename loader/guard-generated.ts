@@ -2,12 +2,8 @@
 // constructors and node:vm refuse to compile. Installed only when hardening is asked for.
 import type { Context } from './context.js';
 import { gateGenerated } from './gate.js';
+import { pin } from './pin.js';
 import { preloadStackMapper } from './stack.js';
-
-/** Defines `value` on `target` so that ordinary assignment cannot undo it. */
-export function pin(target: object, key: PropertyKey, value: unknown): void {
-  Object.defineProperty(target, key, { value, writable: false, configurable: false, enumerable: false });
-}
 
 /** A stand-in for a code-generating function or class that refuses every call (and every `new`). */
 function refuser(ctx: Context, source: string, like: { name: string; prototype?: unknown; length: number }): unknown {

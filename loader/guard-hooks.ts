@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Backend } from './backend-choice.js';
 import type { Context, ContextData } from './context.js';
 import { gateAttributed } from './gate.js';
-import { pin } from './guard-generated.js';
+import { pin } from './pin.js';
 import { noteUserAsyncHooks, takeHandedOver, watchHandOvers } from './handover.js';
 
 interface LoadResult { format?: string | null | undefined; source?: unknown }

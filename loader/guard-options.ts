@@ -3,7 +3,8 @@ import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { optionRefused } from '../src/errors.js';
 import { splitNodeOptions } from '../src/preloads.js';
 import type { Context } from './context.js';
-import { gateInline } from './gate.js';
+import { pin } from './pin.js';
+import { gateGenerated, gateInline } from './gate.js';
 
 /** Which enforcement refuses an option: file (RF), interactive (DI), or either. */
 type Governs = 'file' | 'interactive' | 'any';
@@ -58,10 +59,6 @@ function refused(ctx: Context, option: string, why: string, rule: string): Error
   return optionRefused(option, `${why} (enforced by ${rule})`, ctx.hex);
 }
 
-/** Defines a property that user code can neither overwrite nor redefine. */
-function lock(target: object, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, writable: false, configurable: false, enumerable: true });
-}
 
 /** Makes `kill -USR1 <pid>` unable to open the inspector: a listener replaces Node's handler; it records and stays. */
 function holdSigusr1(ctx: Context): void {
@@ -79,12 +76,25 @@ function holdSigusr1(ctx: Context): void {
   });
 }
 
-/** `process.binding('inspector')` hands out the raw `open`: give a copy whose `open` is refused. */
-function guardInspectorBinding(ctx: Context): void {
+/**
+ * `process.binding` reaches native parts below secnode's guards: under DI the inspector's raw `open`
+ * (a copy is handed out whose `open` is refused); under RF the process spawners (they start children
+ * below the child-process guard); with hardening, contextify (it compiles code). Installed only when
+ * one of these applies.
+ */
+export function guardBindings(ctx: Context): void {
+  const interactive = ruleFor(ctx, 'interactive');
+  const file = ruleFor(ctx, 'file');
+  const harden = ctx.settings.forced.hardenGenerated;
+  if (interactive === null && file === null && !harden) return;
   const binding = (process as unknown as { binding: (name: string) => Record<string, unknown> }).binding;
-  lock(process, 'binding', function binding_(this: unknown, name: string) {
+  pin(process, 'binding', function binding_(this: unknown, name: string) {
+    if (file !== null && (name === 'spawn_sync' || name === 'process_wrap')) {
+      throw refused(ctx, `process.binding('${name}')`, 'it starts processes below the child-process guard', file);
+    }
+    if (harden && name === 'contextify') gateGenerated(ctx, "process.binding('contextify')");
     const raw = Reflect.apply(binding, this, [name]) as Record<string, unknown>;
-    if (name !== 'inspector') return raw;
+    if (interactive === null || name !== 'inspector') return raw;
     return Object.freeze({ ...raw, open: () => gateInline(ctx, 'inspector', 'inline') });
   });
 }
@@ -109,7 +119,7 @@ export function refuseUnsafeOptions(ctx: Context): void {
       throw refused(ctx, 'NODE_REPL_EXTERNAL_MODULE', 'the module is loaded in place of the REPL', fileRule);
     }
     if (typeof module.enableCompileCache === 'function') {
-      lock(module, 'enableCompileCache', function enableCompileCache(): never {
+      pin(module, 'enableCompileCache', function enableCompileCache(): never {
         throw refused(ctx, 'module.enableCompileCache()', cacheWhy, fileRule);
       });
       syncBuiltinESMExports();
@@ -117,7 +127,6 @@ export function refuseUnsafeOptions(ctx: Context): void {
   }
   if (ruleFor(ctx, 'interactive') !== null) {
     holdSigusr1(ctx);
-    guardInspectorBinding(ctx);
   }
 }
 
@@ -125,7 +134,7 @@ export function refuseUnsafeOptions(ctx: Context): void {
 export function guardInspector(ctx: Context, exports: Record<string, unknown>): void {
   if (ruleFor(ctx, 'interactive') === null || typeof exports.open !== 'function') return;
   const open = exports.open;
-  lock(exports, 'open', function open_(this: unknown, ...args: unknown[]): unknown {
+  pin(exports, 'open', function open_(this: unknown, ...args: unknown[]): unknown {
     gateInline(ctx, 'inspector', 'inline'); // throws: deny-interactive is enforced
     return Reflect.apply(open, this, args);
   });

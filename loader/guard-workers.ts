@@ -1,6 +1,7 @@
 // Workers: a worker can never start without secnode; eval workers follow the generated-code policy.
 import { REGISTER_FILE } from './boot.js';
 import type { Context } from './context.js';
+import { pin } from './pin.js';
 import { gateGenerated } from './gate.js';
 import { envNeedsSecnode, envWithSecnode, restoreSecnode } from './guard-children.js';
 
@@ -43,9 +44,6 @@ export function guardWorkers(ctx: Context, exports: Record<string, unknown>): vo
     },
   });
   // `worker.constructor` and `Worker.prototype.constructor` must not lead back to the unguarded class.
-  Object.defineProperty((Original as { prototype: object }).prototype, 'constructor', {
-    value: Worker, writable: false, configurable: false, enumerable: false,
-  });
-  const enumerable = Object.getOwnPropertyDescriptor(exports, 'Worker')?.enumerable ?? true;
-  Object.defineProperty(exports, 'Worker', { value: Worker, writable: false, configurable: false, enumerable });
+  pin((Original as { prototype: object }).prototype, 'constructor', Worker);
+  pin(exports, 'Worker', Worker);
 }

@@ -5,11 +5,12 @@ import { createRequire, syncBuiltinESMExports } from 'node:module';
 import type { Backend } from './backend-choice.js';
 import { asOwnLoad } from './bypass.js';
 import type { Context } from './context.js';
+import { pin } from './pin.js';
 import { guardAddons } from './guard-addons.js';
 import { guardChildProcesses, guardExecve } from './guard-children.js';
 import { guardCompile } from './guard-compile.js';
 import { guardGeneratedGlobals, guardVm } from './guard-generated.js';
-import { guardInspector, refuseUnsafeOptions } from './guard-options.js';
+import { guardBindings, guardInspector, refuseUnsafeOptions } from './guard-options.js';
 import { guardWorkers } from './guard-workers.js';
 
 /** Guards for builtins, by name, applied once to the builtin's exports object. */
@@ -27,6 +28,7 @@ export type OnBuiltin = (name: string) => void;
 /** Runs the start-up guards and returns the hook for builtins as they load. */
 export function installGuards(ctx: Context, backend: Backend, main: boolean): OnBuiltin {
   if (main) refuseUnsafeOptions(ctx);
+  guardBindings(ctx);
   guardAddons(ctx);
   guardCompile(ctx);
   guardExecve(ctx);
@@ -43,12 +45,9 @@ export function installGuards(ctx: Context, backend: Backend, main: boolean): On
   };
   const getBuiltinModule = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
   if (getBuiltinModule !== undefined) {
-    Object.defineProperty(process, 'getBuiltinModule', {
-      value: function secnodeGetBuiltinModule(this: unknown, id: string) {
-        if (typeof id === 'string') onBuiltin(id);
-        return Reflect.apply(getBuiltinModule, this, [id]);
-      },
-      writable: false, configurable: false, enumerable: false,
+    pin(process, 'getBuiltinModule', function secnodeGetBuiltinModule(this: unknown, id: string) {
+      if (typeof id === 'string') onBuiltin(id);
+      return Reflect.apply(getBuiltinModule, this, [id]);
     });
   }
   if (backend !== 'sync-hooks') for (const name of Object.keys(BUILTIN_GUARDS)) onBuiltin(name);
