@@ -13,13 +13,12 @@ import { installBackend, type Backend } from './backend.js';
 import { contextFrom, type Context, type ContextData } from './context.js';
 import { gateCheckOnly, gateInline, gateStream } from './gate.js';
 import { allowStartInputCompile } from './handover.js';
+import { REGISTER_FILE, withSelfFirst } from './self-first.js';
 import { resolveEntry, startInput } from './start.js';
 import { noteWorkerEntry } from './subject.js';
 
 const require = createRequire(import.meta.url);
 const HERE = dirname(fileURLToPath(import.meta.url));
-/** The register bundle: the file `--require`/`--import secnode/register` names. */
-export const REGISTER_FILE = resolve(HERE, 'register.cjs');
 const ROOT = resolve(HERE, '..', '..');
 const OWN_DEPS = /[/\\]node_modules[/\\](koffi|@koromix[/\\]koffi-[^/\\]+|source-map-support|source-map|buffer-from)[/\\]/;
 
@@ -34,14 +33,9 @@ function foreignLoaded(): string[] {
   return Object.keys(cache).filter((f) => !f.startsWith(ROOT + sep) && !OWN_DEPS.test(f));
 }
 
-/** The NODE_OPTIONS token that makes a Node process load secnode first. */
-export const REQUIRE_SELF = `--require "${REGISTER_FILE.replace(/[\\"]/g, '\\$&')}"`;
-
 /** Puts secnode first in this process's NODE_OPTIONS, so child Node processes inherit it. */
 function inheritToChildren(): void {
-  const current = process.env.NODE_OPTIONS ?? '';
-  if (current === REQUIRE_SELF || current.startsWith(`${REQUIRE_SELF} `)) return;
-  process.env.NODE_OPTIONS = current === '' ? REQUIRE_SELF : `${REQUIRE_SELF} ${current}`;
+  process.env.NODE_OPTIONS = withSelfFirst(process.env.NODE_OPTIONS);
 }
 
 /** In a worker, remembers the entry Node hands to Module.runMain, so records name it `worker`. */

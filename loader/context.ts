@@ -1,8 +1,7 @@
 // The per-thread view of the policy inputs: securebits (read once), settings, and the auditor.
 import { Auditor } from '../src/audit.js';
-import { readSecurebits } from '../src/kernel.js';
 import { bitsHex, decodeBits, type ExecBits } from '../src/securebits.js';
-import { readSettings, type Settings } from '../src/settings.js';
+import type { Settings } from '../src/settings.js';
 
 /** What the main thread hands to hook threads (plain data only). */
 export interface ContextData {
@@ -34,9 +33,4 @@ export function contextFrom(data: ContextData): Context {
     auditor: new Auditor(data.settings.audit),
     enforcing: bits.restrictFile || bits.denyInteractive || forced.restrictFile || forced.denyInteractive,
   };
-}
-
-/** Reads securebits and settings for this process; throws when either cannot be had. */
-export function readContextData(env: NodeJS.ProcessEnv): Omit<ContextData, 'entry' | 'preloads'> {
-  return { raw: readSecurebits(), settings: readSettings(env) };
 }

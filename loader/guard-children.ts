@@ -2,18 +2,13 @@
 import { basename } from 'node:path';
 import type { Context } from './context.js';
 import { pin } from './pin.js';
-import { REQUIRE_SELF } from './boot.js';
+import { selfFirst, withSelfFirst } from './self-first.js';
 
 type Env = Record<string, string | undefined>;
 type Fn = (...args: unknown[]) => unknown;
 
 /** Node programs by name: a child running one of these loads NODE_OPTIONS. */
 const NODE_NAMES = new Set(['node', 'nodejs', 'secnode']);
-
-/** True when NODE_OPTIONS already makes a Node process load secnode first. */
-function selfFirst(options: string | undefined): boolean {
-  return options === REQUIRE_SELF || (options?.startsWith(`${REQUIRE_SELF} `) ?? false);
-}
 
 /** The strengthen-only settings this process runs with, as the variables a child must see. */
 function settingsVars(ctx: Context): Env {
@@ -47,8 +42,7 @@ export function envWithSecnode(ctx: Context, env: Env): Env {
 
 /** Puts secnode first in `env.NODE_OPTIONS` and the forced settings into `env`, in place. */
 export function restoreSecnode(ctx: Context, env: Env): void {
-  const current = env.NODE_OPTIONS;
-  if (!selfFirst(current)) env.NODE_OPTIONS = current === undefined || current === '' ? REQUIRE_SELF : `${REQUIRE_SELF} ${current}`;
+  env.NODE_OPTIONS = withSelfFirst(env.NODE_OPTIONS);
   for (const [k, v] of Object.entries(settingsVars(ctx))) if (k !== 'SECNODE_AUDIT' || env[k] === undefined) env[k] = v;
 }
 

@@ -1,5 +1,5 @@
 // Workers: a worker can never start without secnode; eval workers follow the generated-code policy.
-import { REGISTER_FILE } from './boot.js';
+import { REGISTER_FILE } from './self-first.js';
 import type { Context } from './context.js';
 import { pin } from './pin.js';
 import { gateGenerated } from './gate.js';

@@ -1,7 +1,6 @@
 // Backend for Node with working synchronous hooks (22.22.3+, 24+): module.registerHooks.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { Subject } from '../src/audit.js';
 import { ownLoad } from './bypass.js';
 import type { Context } from './context.js';
 import { gateFile, gateGenerated } from './gate.js';
