@@ -8,3 +8,4 @@ export { errnoName, errnoWords } from './errno.js';
 export { SecnodeError, type SecnodeCode } from './errors.js';
 export { readSettings, type Settings, type SettingsInput, type AuditSink } from './settings.js';
 export { DECISION_CHANNEL, makeRecord, Auditor, type AuditRecord, type Subject } from './audit.js';
+export { scan, isCodeFile, type ScanReport, type ScannedFile, type Unresolved, type ScanOptions } from './scan.js';
