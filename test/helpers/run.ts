@@ -3,6 +3,7 @@ import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
+import { backendFor, type Backend } from '../../loader/backend-choice.js';
 
 /** Repository root. */
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -13,14 +14,14 @@ export const REGISTER = join(ROOT, 'dist', 'loader', 'register.cjs');
 /** The built secnodectl. */
 export const SECNODECTL = join(ROOT, 'dist', 'runtime', 'secnodectl.js');
 
-/** A Node version under test: its name and the directory of its `node` binary. */
-export interface NodeUnderTest { readonly name: string; readonly bin: string; readonly major: number }
+/** A Node version under test: its name, the directory of its `node` binary, and the hook backend it gets. */
+export interface NodeUnderTest { readonly name: string; readonly bin: string; readonly major: number; readonly backend: Backend }
 
 /** Node 20 (the one running vitest) and Node 24 (installed by the global setup). */
 export function nodes(): NodeUnderTest[] {
   return [
-    { name: `node${process.versions.node.split('.')[0]}`, bin: dirname(process.execPath), major: Number(process.versions.node.split('.')[0]) },
-    { name: 'node24', bin: inject('node24Bin'), major: 24 },
+    { name: `node${process.versions.node.split('.')[0]}`, bin: dirname(process.execPath), major: Number(process.versions.node.split('.')[0]), backend: backendFor(process.version) },
+    { name: 'node24', bin: inject('node24Bin'), major: 24, backend: 'sync-hooks' },
   ];
 }
 
