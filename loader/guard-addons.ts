@@ -2,6 +2,7 @@
 import { closeSync } from 'node:fs';
 import { openForCheck } from '../src/check.js';
 import { SecnodeError } from '../src/errors.js';
+import { enforcingRule } from '../src/policy.js';
 import type { Context } from './context.js';
 import { pin } from './pin.js';
 import { gateAttributed, gateOpenFd } from './gate.js';
@@ -25,7 +26,7 @@ function fdName(fd: number): string {
 /** Patches process.dlopen (require of .node, import of addons, direct calls): open, check, map that fd. */
 export function guardAddons(ctx: Context): void {
   const original = process.dlopen as Dlopen;
-  const restrictFile = ctx.bits.restrictFile || ctx.settings.forced.restrictFile;
+  const restrictFile = enforcingRule('file', ctx.bits, ctx.settings.forced);
   const secnodeDlopen = function dlopen(this: unknown, ...args: Parameters<Dlopen>): void {
     const [module, filename, ...flags] = args;
     if (typeof filename !== 'string') return Reflect.apply(original, this, args); // Node's own type error
@@ -33,7 +34,7 @@ export function guardAddons(ctx: Context): void {
       // A bare name is looked up by the dynamic linker (LD_LIBRARY_PATH, ld.so.cache): no file to check.
       if (!restrictFile) return Reflect.apply(original, this, args);
       throw mapStack(new SecnodeError('ERR_SECNODE_EXEC_DENIED',
-        `secnode: refused to load addon ${filename}: a name without a slash is looked up by the dynamic linker and cannot be checked (enforced by ${ctx.bits.restrictFile ? 'SECBIT_EXEC_RESTRICT_FILE' : 'SECNODE_RESTRICT_FILE'})`,
+        `secnode: refused to load addon ${filename}: a name without a slash is looked up by the dynamic linker and cannot be checked (enforced by ${restrictFile})`,
         'hint: load the addon by its path', { path: filename, errno: null, securebits: ctx.hex }));
     }
     let fd: number;

@@ -1,57 +1,15 @@
 // Node options and channels that would load or run code out of secnode's sight.
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { optionRefused } from '../src/errors.js';
+import { optionNames, refusedOption, ruleForOption, type Governs } from '../src/options.js';
 import { splitNodeOptions } from '../src/preloads.js';
 import type { Context } from './context.js';
 import { pin } from './pin.js';
 import { gateGenerated, gateInline } from './gate.js';
 
-/** Which enforcement refuses an option: file (RF), interactive (DI), or either. */
-type Governs = 'file' | 'interactive' | 'any';
-
-/** Options refused under enforcement, by normalized name, with the reason in words. */
-const REFUSED: ReadonlyMap<string, readonly [Governs, string]> = new Map(Object.entries({
-  '--loader': ['file', 'loader modules run in Node\'s hooks thread, where secnode cannot check what they load'],
-  '--experimental-loader': ['file', 'loader modules run in Node\'s hooks thread, where secnode cannot check what they load'],
-  '--snapshot-blob': ['file', 'a snapshot blob holds code that Node deserializes without any check'],
-  '--build-snapshot': ['file', 'a snapshot is built from code that Node loads without any check'],
-  '--build-snapshot-config': ['file', 'a snapshot is built from code that Node loads without any check'],
-  '--experimental-policy': ['file', 'a policy manifest changes how Node loads modules, out of secnode\'s sight'],
-  '--policy-integrity': ['file', 'a policy manifest changes how Node loads modules, out of secnode\'s sight'],
-  '--experimental-network-imports': ['file', 'code fetched over the network cannot be checked'],
-  '--expose-internals': ['any', 'Node\'s internal modules bypass secnode\'s guards'],
-  '--experimental-config-file': ['any', 'a config file sets Node options (preloads, loaders, the inspector) secnode cannot see'],
-  '--experimental-default-config-file': ['any', 'a config file sets Node options (preloads, loaders, the inspector) secnode cannot see'],
-  '--inspect': ['interactive', 'the inspector runs code sent over its socket'],
-  '--inspect-brk': ['interactive', 'the inspector runs code sent over its socket'],
-  '--inspect-wait': ['interactive', 'the inspector runs code sent over its socket'],
-  '--inspect-brk-node': ['interactive', 'the inspector runs code sent over its socket'],
-} satisfies Record<string, readonly [Governs, string]>));
-/** Options whose next token is a value (code, a module name), never an option. */
-const TAKES_VALUE = new Set(['-e', '--eval', '-p', '--print', '-pe', '-r', '--require', '--import']);
-
-/** Node's spelling of an option token: the name before `=`, with `_` read as `-`. */
-function optionName(token: string): string {
-  const name = token.split('=', 1)[0] ?? token;
-  return name.startsWith('--') ? `--${name.slice(2).replace(/_/g, '-')}` : name;
-}
-
-/** The option names in a token list, skipping the values of options that take code or a module. */
-function optionNames(tokens: readonly string[]): string[] {
-  const names: string[] = [];
-  for (let i = 0; i < tokens.length; i++) {
-    const name = optionName(tokens[i] ?? '');
-    names.push(name);
-    if (TAKES_VALUE.has(name) && !(tokens[i] ?? '').includes('=')) i++;
-  }
-  return names;
-}
-
 /** The rule (bit or setting) that enforces `governs` in this process, or null when none does. */
 function ruleFor(ctx: Context, governs: Governs): string | null {
-  const rf = ctx.bits.restrictFile ? 'SECBIT_EXEC_RESTRICT_FILE' : ctx.settings.forced.restrictFile ? 'SECNODE_RESTRICT_FILE' : null;
-  const di = ctx.bits.denyInteractive ? 'SECBIT_EXEC_DENY_INTERACTIVE' : ctx.settings.forced.denyInteractive ? 'SECNODE_DENY_INTERACTIVE' : null;
-  return governs === 'file' ? rf : governs === 'interactive' ? di : rf ?? di;
+  return ruleForOption(governs, ctx.bits, ctx.settings.forced);
 }
 
 /** The error for a refused option, naming the rule that enforced it. */
@@ -102,12 +60,9 @@ export function guardBindings(ctx: Context): void {
 /** Refuses unsafe options (argv, NODE_OPTIONS, environment) at start-up under enforcement; guards SIGUSR1 and the compile cache. */
 export function refuseUnsafeOptions(ctx: Context): void {
   if (!ctx.enforcing) return;
-  const tokens = [...process.execArgv, ...splitNodeOptions(process.env.NODE_OPTIONS ?? '')];
-  for (const name of optionNames(tokens)) {
-    const [governs, why] = REFUSED.get(name) ?? [];
-    const rule = governs === undefined ? null : ruleFor(ctx, governs);
-    if (rule !== null && why !== undefined) throw refused(ctx, name, why, rule);
-  }
+  const names = optionNames([...process.execArgv, ...splitNodeOptions(process.env.NODE_OPTIONS ?? '')]);
+  const option = refusedOption(names, ctx.bits, ctx.settings.forced);
+  if (option) throw refused(ctx, option.name, option.why, option.rule);
   const fileRule = ruleFor(ctx, 'file');
   const module = createRequire(import.meta.url)('node:module') as { enableCompileCache?: unknown };
   if (fileRule !== null) {

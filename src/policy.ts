@@ -28,10 +28,17 @@ const REASON = {
   unavailable: 'check-unavailable', none: 'interactive',
 } as const;
 
+/** The bit or setting that enforces file (RF) or interactive (DI) restrictions, or null when none does. */
+export function enforcingRule(governs: 'file' | 'interactive', bits: ExecBits, forced: Forced = NOTHING): string | null {
+  return governs === 'file'
+    ? bits.restrictFile ? 'SECBIT_EXEC_RESTRICT_FILE' : forced.restrictFile ? 'SECNODE_RESTRICT_FILE' : null
+    : bits.denyInteractive ? 'SECBIT_EXEC_DENY_INTERACTIVE' : forced.denyInteractive ? 'SECNODE_DENY_INTERACTIVE' : null;
+}
+
 /** Decides run / record / refuse for one input. */
 export function decide(kind: InputKind, bits: ExecBits, outcome: CheckOutcome, forced: Forced = NOTHING): Decision {
-  const rf = bits.restrictFile ? 'SECBIT_EXEC_RESTRICT_FILE' : forced.restrictFile ? 'SECNODE_RESTRICT_FILE' : null;
-  const di = bits.denyInteractive ? 'SECBIT_EXEC_DENY_INTERACTIVE' : forced.denyInteractive ? 'SECNODE_DENY_INTERACTIVE' : null;
+  const rf = enforcingRule('file', bits, forced);
+  const di = enforcingRule('interactive', bits, forced);
   const rule = kind === 'file' ? rf
     : kind === 'stream' || kind === 'inline' ? di
       : kind === 'path-stream' ? rf ?? di
