@@ -8,15 +8,19 @@ import { decide, type Decision, type InputKind } from '../src/policy.js';
 import type { Context } from './context.js';
 import { mapStack } from './stack.js';
 
-function judge(ctx: Context, kind: InputKind, subject: Subject, target: Target, result: CheckResult | null,
-  parent?: string): Decision {
-  const decision = decide(kind, ctx.bits, result?.outcome ?? 'none', ctx.settings.forced);
+function record(ctx: Context, kind: InputKind, subject: Subject, target: Target, result: CheckResult | null,
+  decision: Decision, parent?: string): Decision {
   if (ctx.auditor.active) {
     ctx.auditor.write(makeRecord({
       subject, target, parent, errno: result?.errno ?? null, decision, securebits: ctx.hex, emulated: result?.emulated ?? false,
     }));
   }
   return decision;
+}
+
+function judge(ctx: Context, kind: InputKind, subject: Subject, target: Target, result: CheckResult | null,
+  parent?: string): Decision {
+  return record(ctx, kind, subject, target, result, decide(kind, ctx.bits, result?.outcome ?? 'none', ctx.settings.forced), parent);
 }
 
 function refusal(ctx: Context, name: string, decision: Decision, result: CheckResult): Error {
@@ -54,18 +58,24 @@ export function gateOpenFd(ctx: Context, fd: number, filename: string, subject: 
 }
 
 /**
+ * Decides on a file checked without reading it: records only failures (`withPermissive`: also those
+ * that are merely recorded), so a later gate's record stays the only one for a file that runs.
+ */
+function settle(ctx: Context, name: string, subject: Subject, result: CheckResult, withPermissive: boolean): void {
+  const decision = decide('file', ctx.bits, result.outcome, ctx.settings.forced);
+  if (decision.verdict === 'run' || (decision.verdict === 'record' && !withPermissive)) return;
+  record(ctx, 'file', subject, { path: name }, result, decision);
+  if (decision.verdict === 'refuse') throw mapStack(refusal(ctx, name, decision, result));
+}
+
+/**
  * Checks a file without reading it (the bytes are read by a later gate): the entry at start-up, and on
- * Node 20 a CommonJS file imported from ESM, which must be refused in the import itself. Records only
- * a refusal, so the later gate's record stays the only one for a file that runs.
+ * Node 20 a CommonJS file imported from ESM, which must be refused in the import itself.
  */
 export function gateCheckOnly(ctx: Context, filename: string, subject: Subject, fd?: number): void {
   const own = fd === undefined ? openForCheck(filename) : fd;
   try {
-    const result = checkOpenFd(own, filename, ctx.settings.emulate);
-    const decision = decide('file', ctx.bits, result.outcome, ctx.settings.forced);
-    if (decision.verdict !== 'refuse') return;
-    judge(ctx, 'file', subject, { path: filename }, result);
-    throw mapStack(refusal(ctx, filename, decision, result));
+    settle(ctx, filename, subject, checkOpenFd(own, filename, ctx.settings.emulate), false);
   } finally {
     if (fd === undefined) closeSync(own);
   }
@@ -113,8 +123,5 @@ export function gateAttributed(ctx: Context, filename: unknown, subject: Subject
       result = { errno: -((e as { errno?: number }).errno ?? -2), outcome: 'failed', emulated: false };
     }
   }
-  const decision = decide('file', ctx.bits, result.outcome, ctx.settings.forced);
-  if (decision.verdict === 'run') return;
-  judge(ctx, 'file', subject, { path: name }, result);
-  if (decision.verdict === 'refuse') throw mapStack(refusal(ctx, name, decision, result));
+  settle(ctx, name, subject, result, true);
 }
