@@ -55,23 +55,35 @@ function gateStart(ctx: Context): void {
   const input = startInput(process.execArgv, process.argv[1],
     typeof (process as { _eval?: unknown })._eval === 'string',
     (process as { _forceRepl?: unknown })._forceRepl === true, () => (require('node:tty') as typeof import('node:tty')).isatty(0));
-  if (input.kind === 'inline') gateInline(ctx, input.source === 'interactive' ? '-i' : input.source === 'print' ? '-p' : '-e', 'inline');
-  else if (input.kind === 'stdin') gateStream(ctx, 0, input.source, 'stream', input.source);
-  if (input.kind === 'inline' || input.kind === 'stdin') allowStartInputCompile();
-  else if (input.kind === 'entry') {
-    const path = ctx.entry ?? resolve(input.path);
-    let fd: number;
-    try {
-      fd = openForCheck(path);
-    } catch {
-      return; // Node reports the missing entry itself.
-    }
-    try {
-      if (fstatSync(fd).isFile()) gateCheckOnly(ctx, path, 'entry', fd);
-      else gateStream(ctx, fd, input.path, 'path-stream', 'entry');
-    } finally {
-      closeSync(fd);
-    }
+  switch (input.kind) {
+    case 'inline':
+      gateInline(ctx, input.source === 'interactive' ? '-i' : input.source === 'print' ? '-p' : '-e', 'inline');
+      allowStartInputCompile();
+      return;
+    case 'stdin':
+      gateStream(ctx, 0, input.source, 'stream', input.source);
+      allowStartInputCompile();
+      return;
+    case 'entry':
+      gateEntry(ctx, ctx.entry ?? resolve(input.path), input.path);
+      return;
+    default:
+  }
+}
+
+/** Checks the entry at start-up (so a refusal exits 126): a regular file, or a path to a stream. */
+function gateEntry(ctx: Context, path: string, given: string): void {
+  let fd: number;
+  try {
+    fd = openForCheck(path);
+  } catch {
+    return; // Node reports the missing entry itself.
+  }
+  try {
+    if (fstatSync(fd).isFile()) gateCheckOnly(ctx, path, 'entry', fd);
+    else gateStream(ctx, fd, given, 'path-stream', 'entry');
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -94,10 +106,12 @@ export function boot(as: 'preload' | 'install', main: boolean, options: Settings
     ? resolveEntry(script, process.execArgv.includes('--preserve-symlinks-main')) : undefined;
   const data: ContextData = { ...base, entry, preloads: after.flatMap((p) => (p.path === undefined ? [] : [p.path])) };
   const ctx = contextFrom(data);
-  if (as === 'preload') {
+  if (as === 'preload' && ctx.enforcing) {
     const named = new Set(before.map((p) => p.path));
     const earlier = [...before.map((p) => p.spec), ...foreignLoaded().filter((f) => !named.has(f))];
-    if (earlier.length > 0 && ctx.enforcing) throw preloadOrder(earlier, ctx.hex);
+    if (earlier.length > 0) throw preloadOrder(earlier, ctx.hex);
+  }
+  if (as === 'preload') {
     for (const p of after) if (/^(data|https?):/i.test(p.spec)) gateInline(ctx, p.spec.slice(0, 64), 'preload');
   }
   const backend = installBackend(ctx, data, main);

@@ -36,10 +36,10 @@ export function guardWorkers(ctx: Context, exports: Record<string, unknown>): vo
   const Worker = new Proxy(Original, {
     construct(target, args: unknown[], newTarget) {
       const [filename, options] = args;
+      if (/^data:/i.test(String(filename))) gateGenerated(ctx, 'worker data: URL');
       if (options !== undefined && (typeof options !== 'object' || options === null)) return Reflect.construct(target, args, newTarget);
       const opts = options as WorkerOptions | undefined;
       if (opts?.eval === true) gateGenerated(ctx, 'worker eval');
-      else if (/^data:/i.test(String(filename))) gateGenerated(ctx, 'worker data: URL');
       return Reflect.construct(target, [filename, workerOptions(ctx, shareEnv, opts), ...args.slice(2)], newTarget);
     },
   });
