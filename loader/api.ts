@@ -6,7 +6,7 @@ import type { InstallOptions } from './install.js';
 export * from '../src/index.js';
 export type { Installed } from './boot.js';
 export type { InstallOptions } from './install.js';
-export type { Backend } from './backend-choice.js';
+export type { Backend } from './backends/backend-choice.js';
 
 /**
  * Installs secnode's checks in this process (see README, "Embedding"): later imports, requires and

@@ -1,21 +1,19 @@
 // Installing secnode in a process: read the bits and settings, check the preload order, install the
 // hook backend, and gate what the process was started with.
-import { closeSync, fstatSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openForCheck } from '../src/check.js';
 import { invalidConfig, preloadOrder } from '../src/errors.js';
 import { readSecurebits } from '../src/kernel.js';
 import { preloadsInOrder, splitAroundSelf } from '../src/preloads.js';
 import { readSettings, type SettingsInput } from '../src/settings.js';
-import { installBackend, type Backend } from './backend.js';
+import { installBackend, type Backend } from './backends/backend.js';
 import { contextFrom, type Context, type ContextData } from './context.js';
-import { gateCheckOnly, gateInline, gateStream } from './gate.js';
-import { allowStartInputCompile } from './handover.js';
+import { gateInline } from './gate/gate.js';
+import { gateStart } from './gate/pre-start.js';
 import { REGISTER_FILE, withSelfFirst } from './self-first.js';
-import { resolveEntry, startInput } from './start.js';
-import { noteWorkerEntry } from './subject.js';
+import { resolveEntry } from './gate/start-input.js';
+import { noteWorkerEntry } from './gate/subject.js';
 
 const require = createRequire(import.meta.url);
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -48,43 +46,6 @@ function noteWorkerEntries(): void {
     }
     return Reflect.apply(runMain, this, args);
   };
-}
-
-/** Checks what the process was started with: inline code, stdin, or the entry file. */
-function gateStart(ctx: Context): void {
-  const input = startInput(process.execArgv, process.argv[1],
-    typeof (process as { _eval?: unknown })._eval === 'string',
-    (process as { _forceRepl?: unknown })._forceRepl === true, () => (require('node:tty') as typeof import('node:tty')).isatty(0));
-  switch (input.kind) {
-    case 'inline':
-      gateInline(ctx, input.source === 'interactive' ? '-i' : input.source === 'print' ? '-p' : '-e', 'inline');
-      allowStartInputCompile();
-      return;
-    case 'stdin':
-      gateStream(ctx, 0, input.source, 'stream', input.source);
-      allowStartInputCompile();
-      return;
-    case 'entry':
-      gateEntry(ctx, ctx.entry ?? resolve(input.path), input.path);
-      return;
-    default:
-  }
-}
-
-/** Checks the entry at start-up (so a refusal exits 126): a regular file, or a path to a stream. */
-function gateEntry(ctx: Context, path: string, given: string): void {
-  let fd: number;
-  try {
-    fd = openForCheck(path);
-  } catch {
-    return; // Node reports the missing entry itself.
-  }
-  try {
-    if (fstatSync(fd).isFile()) gateCheckOnly(ctx, path, 'entry', fd);
-    else gateStream(ctx, fd, given, 'path-stream', 'entry');
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /**

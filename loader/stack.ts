@@ -1,6 +1,6 @@
 // Maps the stack of secnode's own errors to its TypeScript sources, without touching other errors.
 import { createRequire } from 'node:module';
-import { asOwnLoad } from './bypass.js';
+import { asOwnLoad } from './gate/own-load.js';
 
 type WrapCallSite = (frame: NodeJS.CallSite) => NodeJS.CallSite;
 let wrap: WrapCallSite | undefined;

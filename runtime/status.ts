@@ -4,7 +4,7 @@ import { probeCheck, readSecurebits } from '../src/kernel.js';
 import { decide, type InputKind } from '../src/policy.js';
 import { bitNames, bitsHex, decodeBits, type ExecBits } from '../src/securebits.js';
 import { readSettings, type Settings } from '../src/settings.js';
-import { backendFor } from '../loader/backend-choice.js';
+import { backendFor } from '../loader/backends/backend-choice.js';
 
 /** What each input kind means, for people. */
 const KINDS: Readonly<Record<InputKind, string>> = {

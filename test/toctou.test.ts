@@ -5,7 +5,7 @@ import { chmodSync, closeSync, constants, openSync, readFileSync, renameSync, wr
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { contextFrom } from '../loader/context.js';
-import { gateFile } from '../loader/gate.js';
+import { gateFile } from '../loader/gate/gate.js';
 import { DECISION_CHANNEL, type AuditRecord } from '../src/audit.js';
 import { readSettings } from '../src/settings.js';
 import { nodes, REGISTER, run, SECNODE, type NodeUnderTest, type Policy, type Run } from './helpers/run.js';

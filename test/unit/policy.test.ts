@@ -1,8 +1,8 @@
 // Unit tests for secnode's pure parts: the decision table, securebits, errno names, settings, preload
 // parsing, start-input classification, backend choice and error objects.
 import { describe, expect, it } from 'vitest';
-import { backendFor } from '../../loader/backend.js';
-import { startInput, type StartInput } from '../../loader/start.js';
+import { backendFor } from '../../loader/backends/backend.js';
+import { startInput, type StartInput } from '../../loader/gate/start-input.js';
 import { outcomeOf } from '../../src/check.js';
 import {
   SECBIT_EXEC_DENY_INTERACTIVE, SECBIT_EXEC_DENY_INTERACTIVE_LOCKED, SECBIT_EXEC_RESTRICT_FILE,

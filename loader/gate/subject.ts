@@ -1,6 +1,6 @@
 // Naming what loads a file, for records and messages.
-import type { Subject } from '../src/audit.js';
-import type { Context } from './context.js';
+import type { Subject } from '../../src/audit.js';
+import type { Context } from '../context.js';
 
 let workerEntry: string | undefined;
 

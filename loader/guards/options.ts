@@ -1,11 +1,11 @@
 // Node options and channels that would load or run code out of secnode's sight.
 import { createRequire, syncBuiltinESMExports } from 'node:module';
-import { optionRefused } from '../src/errors.js';
-import { optionNames, refusedOption, ruleForOption, type Governs } from '../src/options.js';
-import { splitNodeOptions } from '../src/preloads.js';
-import type { Context } from './context.js';
-import { pin } from './pin.js';
-import { gateGenerated, gateInline } from './gate.js';
+import { optionRefused } from '../../src/errors.js';
+import { optionNames, refusedOption, ruleForOption, type Governs } from '../../src/options.js';
+import { splitNodeOptions } from '../../src/preloads.js';
+import type { Context } from '../context.js';
+import { replace } from './patch.js';
+import { gateGenerated, gateInline } from '../gate/gate.js';
 
 /** The rule (bit or setting) that enforces `governs` in this process, or null when none does. */
 function ruleFor(ctx: Context, governs: Governs): string | null {
@@ -46,7 +46,7 @@ export function guardBindings(ctx: Context): void {
   const harden = ctx.settings.forced.hardenGenerated;
   if (interactive === null && file === null && !harden) return;
   const binding = (process as unknown as { binding: (name: string) => Record<string, unknown> }).binding;
-  pin(process, 'binding', function binding_(this: unknown, name: string) {
+  replace(process, 'binding', function binding_(this: unknown, name: string) {
     if (file !== null && (name === 'spawn_sync' || name === 'process_wrap')) {
       throw refused(ctx, `process.binding('${name}')`, 'it starts processes below the child-process guard', file);
     }
@@ -74,7 +74,7 @@ export function refuseUnsafeOptions(ctx: Context): void {
       throw refused(ctx, 'NODE_REPL_EXTERNAL_MODULE', 'the module is loaded in place of the REPL', fileRule);
     }
     if (typeof module.enableCompileCache === 'function') {
-      pin(module, 'enableCompileCache', function enableCompileCache(): never {
+      replace(module, 'enableCompileCache', function enableCompileCache(): never {
         throw refused(ctx, 'module.enableCompileCache()', cacheWhy, fileRule);
       });
       syncBuiltinESMExports();
@@ -89,7 +89,7 @@ export function refuseUnsafeOptions(ctx: Context): void {
 export function guardInspector(ctx: Context, exports: Record<string, unknown>): void {
   if (ruleFor(ctx, 'interactive') === null || typeof exports.open !== 'function') return;
   const open = exports.open;
-  pin(exports, 'open', function open_(this: unknown, ...args: unknown[]): unknown {
+  replace(exports, 'open', function open_(this: unknown, ...args: unknown[]): unknown {
     gateInline(ctx, 'inspector', 'inline'); // throws: deny-interactive is enforced
     return Reflect.apply(open, this, args);
   });

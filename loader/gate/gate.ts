@@ -1,12 +1,12 @@
 // The gate every code input passes: check, decide, record, then refuse or hand over the checked bytes.
 import { closeSync, fstatSync, readFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
-import { makeRecord, type Subject, type Target } from '../src/audit.js';
-import { checkOpenFd, openForCheck, type CheckResult } from '../src/check.js';
-import { checkUnavailable, execDenied, generatedDenied, interactiveDenied } from '../src/errors.js';
-import { decide, type Decision, type InputKind } from '../src/policy.js';
-import type { Context } from './context.js';
-import { mapStack } from './stack.js';
+import { makeRecord, type Subject, type Target } from '../../src/audit.js';
+import { checkOpenFd, openForCheck, type CheckResult } from '../../src/check.js';
+import { checkUnavailable, execDenied, generatedDenied, interactiveDenied } from '../../src/errors.js';
+import { decide, type Decision, type InputKind } from '../../src/policy.js';
+import type { Context } from '../context.js';
+import { mapStack } from '../stack.js';
 
 function record(ctx: Context, kind: InputKind, subject: Subject, target: Target, result: CheckResult | null,
   decision: Decision, parent?: string): Decision {

@@ -2,16 +2,16 @@
 // code). Guards for builtins patch a builtin when it is first loaded (sync hooks see every builtin
 // load), or at start-up on the async backend, so a program that never loads them pays nothing.
 import { createRequire, syncBuiltinESMExports } from 'node:module';
-import type { Backend } from './backend-choice.js';
-import { asOwnLoad } from './bypass.js';
-import type { Context } from './context.js';
-import { pin } from './pin.js';
-import { guardAddons } from './guard-addons.js';
-import { guardChildProcesses, guardExecve } from './guard-children.js';
-import { guardCompile } from './guard-compile.js';
-import { guardGeneratedGlobals, guardVm } from './guard-generated.js';
-import { guardBindings, guardInspector, refuseUnsafeOptions } from './guard-options.js';
-import { guardWorkers } from './guard-workers.js';
+import type { Backend } from '../backends/backend-choice.js';
+import { asOwnLoad } from '../gate/own-load.js';
+import type { Context } from '../context.js';
+import { replace } from './patch.js';
+import { guardAddons } from './addons.js';
+import { guardChildProcesses, guardExecve } from './children.js';
+import { guardCompile } from './compile.js';
+import { guardGeneratedGlobals, guardVm } from './generated.js';
+import { guardBindings, guardInspector, refuseUnsafeOptions } from './options.js';
+import { guardWorkers } from './workers.js';
 
 /** Guards for builtins, by name, applied once to the builtin's exports object. */
 const BUILTIN_GUARDS: Readonly<Record<string, (ctx: Context, exports: Record<string, unknown>) => void>> = {
@@ -45,7 +45,7 @@ export function installGuards(ctx: Context, backend: Backend, main: boolean): On
   };
   const getBuiltinModule = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
   if (getBuiltinModule !== undefined) {
-    pin(process, 'getBuiltinModule', function secnodeGetBuiltinModule(this: unknown, id: string) {
+    replace(process, 'getBuiltinModule', function secnodeGetBuiltinModule(this: unknown, id: string) {
       if (typeof id === 'string') onBuiltin(id);
       return Reflect.apply(getBuiltinModule, this, [id]);
     });

@@ -1,8 +1,8 @@
 // Child processes: a child Node process started with a custom environment still gets secnode.
 import { basename } from 'node:path';
-import type { Context } from './context.js';
-import { pin } from './pin.js';
-import { selfFirst, withSelfFirst } from './self-first.js';
+import type { Context } from '../context.js';
+import { wrapMethod } from './patch.js';
+import { selfFirst, withSelfFirst } from '../self-first.js';
 
 type Env = Record<string, string | undefined>;
 type Fn = (...args: unknown[]) => unknown;
@@ -95,16 +95,6 @@ function guardCall(ctx: Context, argv: unknown[], shape: Shape, alwaysNode: bool
   return out;
 }
 
-/** Replaces `obj[name]` with `wrap(original)`, non-writable and non-configurable. */
-export function lockReplace(obj: object, name: string, wrap: (original: Fn) => Fn): void {
-  const original = (obj as Record<string, unknown>)[name];
-  if (typeof original !== 'function') return;
-  const replacement = wrap(original as Fn);
-  Object.defineProperty(replacement, 'name', { value: original.name });
-  Object.defineProperty(replacement, 'length', { value: original.length });
-  pin(obj, name, replacement);
-}
-
 const SHAPES: Readonly<Record<string, Shape>> = {
   fork: 'args', spawn: 'args', spawnSync: 'args', execFile: 'args', execFileSync: 'args', exec: 'shell', execSync: 'shell',
 };
@@ -129,13 +119,13 @@ function guardEnvPairs(ctx: Context, options: unknown): unknown {
 /** Patches child_process so every child Node process (fork always) gets secnode first in NODE_OPTIONS. */
 export function guardChildProcesses(ctx: Context, exports: Record<string, unknown>): void {
   for (const [name, shape] of Object.entries(SHAPES)) {
-    lockReplace(exports, name, (original) => function (this: unknown, ...argv: unknown[]) {
+    wrapMethod(exports, name, (original) => function (this: unknown, ...argv: unknown[]) {
       return Reflect.apply(original, this, guardCall(ctx, argv, shape, name === 'fork'));
     });
   }
   const proto = (exports.ChildProcess as { prototype?: object } | undefined)?.prototype;
   if (proto !== undefined) {
-    lockReplace(proto, 'spawn', (original) => function (this: unknown, ...argv: unknown[]) {
+    wrapMethod(proto, 'spawn', (original) => function (this: unknown, ...argv: unknown[]) {
       return Reflect.apply(original, this, [guardEnvPairs(ctx, argv[0]), ...argv.slice(1)]);
     });
   }
@@ -143,7 +133,7 @@ export function guardChildProcesses(ctx: Context, exports: Record<string, unknow
 
 /** Patches process.execve (Node 22.15+, 23.11+) so a Node program replacing this one keeps secnode. */
 export function guardExecve(ctx: Context): void {
-  lockReplace(process, 'execve', (original) => function (this: unknown, ...argv: unknown[]) {
+  wrapMethod(process, 'execve', (original) => function (this: unknown, ...argv: unknown[]) {
     const [file, args, given] = argv;
     if (!ctx.enforcing && !isNodeCommand(file)) return Reflect.apply(original, this, argv);
     const env = typeof given === 'object' && given !== null ? given as Env : process.env;

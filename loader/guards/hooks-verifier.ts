@@ -2,9 +2,9 @@
 // What those hooks answer for a file (their own source, short-circuiting secnode) is attributed to
 // that file, which must pass the check under enforcement.
 import { fileURLToPath } from 'node:url';
-import { contextFrom, type Context, type ContextData } from './context.js';
-import { gateAttributed } from './gate.js';
-import { takeHandedOver, watchHandOvers } from './handover.js';
+import { contextFrom, type Context, type ContextData } from '../context.js';
+import { gateAttributed } from '../gate/gate.js';
+import { takeHandedOver, watchHandOvers } from '../gate/handover.js';
 
 interface LoadResult { format?: string | null | undefined; source?: unknown }
 

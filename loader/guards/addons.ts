@@ -1,12 +1,12 @@
 // Native addons (.node): checked through an fd, and the library mapped is the file that was checked.
 import { closeSync } from 'node:fs';
-import { openForCheck } from '../src/check.js';
-import { SecnodeError } from '../src/errors.js';
-import { enforcingRule } from '../src/policy.js';
-import type { Context } from './context.js';
-import { pin } from './pin.js';
-import { gateAttributed, gateOpenFd } from './gate.js';
-import { mapStack } from './stack.js';
+import { openForCheck } from '../../src/check.js';
+import { SecnodeError } from '../../src/errors.js';
+import { enforcingRule } from '../../src/policy.js';
+import type { Context } from '../context.js';
+import { replace } from './patch.js';
+import { gateAttributed, gateOpenFd } from '../gate/gate.js';
+import { mapStack } from '../stack.js';
 
 type Dlopen = (module: unknown, filename: string, flags?: number) => void;
 
@@ -63,5 +63,5 @@ export function guardAddons(ctx: Context): void {
       closeSync(fd);
     }
   };
-  pin(process, 'dlopen', secnodeDlopen);
+  replace(process, 'dlopen', secnodeDlopen);
 }

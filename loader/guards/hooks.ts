@@ -4,11 +4,11 @@
 // their results), and on Node 20 secnode's verifier hooks are registered above them.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { Backend } from './backend-choice.js';
-import type { Context, ContextData } from './context.js';
-import { gateAttributed } from './gate.js';
-import { pin } from './pin.js';
-import { noteUserAsyncHooks, takeHandedOver, watchHandOvers } from './handover.js';
+import type { Backend } from '../backends/backend-choice.js';
+import type { Context, ContextData } from '../context.js';
+import { gateAttributed } from '../gate/gate.js';
+import { replace } from './patch.js';
+import { noteUserAsyncHooks, takeHandedOver, watchHandOvers } from '../gate/handover.js';
 
 interface LoadResult { format?: string | null | undefined; source?: unknown }
 type Load = (url: string, context: object, next: (url: string, context: object) => LoadResult) => LoadResult;
@@ -31,7 +31,7 @@ export function guardHookRegistration(ctx: Context, data: ContextData, backend: 
     if (!takeHandedOver(filename, result.source)) gateAttributed(ctx, filename, 'import');
     return result;
   };
-  pin(api, 'register', function secnodeRegister(this: unknown, ...args: unknown[]) {
+  replace(api, 'register', function secnodeRegister(this: unknown, ...args: unknown[]) {
     const handle = Reflect.apply(register, this, args);
     if (backend === 'sync-hooks') noteUserAsyncHooks();
     else Reflect.apply(register, api, [new URL('./hooks-verifier.cjs', import.meta.url), { data }]);
@@ -39,7 +39,7 @@ export function guardHookRegistration(ctx: Context, data: ContextData, backend: 
   });
   const registerHooks = api.registerHooks;
   if (registerHooks !== undefined) {
-    pin(api, 'registerHooks', function secnodeRegisterHooks(this: unknown, hooks: { load?: Load }) {
+    replace(api, 'registerHooks', function secnodeRegisterHooks(this: unknown, hooks: { load?: Load }) {
       const handle = Reflect.apply(registerHooks, this, [hooks]);
       watchHandOvers();
       Reflect.apply(registerHooks, api, [{ load: verifier }]);

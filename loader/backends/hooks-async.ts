@@ -1,9 +1,9 @@
 // Backend for Node 20 (and 22 before 22.22.3): module.register hooks, run in Node's hooks thread.
 import { fileURLToPath } from 'node:url';
-import { contextFrom, type Context, type ContextData } from './context.js';
-import { gateCheckOnly, gateFile, gateGenerated } from './gate.js';
-import { handOver } from './handover.js';
-import { subjectOf } from './subject.js';
+import { contextFrom, type Context, type ContextData } from '../context.js';
+import { gateCheckOnly, gateFile, gateGenerated } from '../gate/gate.js';
+import { handOver } from '../gate/handover.js';
+import { subjectOf } from '../gate/subject.js';
 
 interface LoadResult { format?: string | null | undefined; source?: unknown; shortCircuit?: boolean }
 interface LoadContext { format?: string | null | undefined }

@@ -1,9 +1,9 @@
 // Workers: a worker can never start without secnode; eval workers follow the generated-code policy.
-import { REGISTER_FILE } from './self-first.js';
-import type { Context } from './context.js';
-import { pin } from './pin.js';
-import { gateGenerated } from './gate.js';
-import { envNeedsSecnode, envWithSecnode, restoreSecnode } from './guard-children.js';
+import { REGISTER_FILE } from '../self-first.js';
+import type { Context } from '../context.js';
+import { replace } from './patch.js';
+import { gateGenerated } from '../gate/gate.js';
+import { envNeedsSecnode, envWithSecnode, restoreSecnode } from './children.js';
 
 type Env = Record<string, string | undefined>;
 interface WorkerOptions { eval?: unknown; execArgv?: unknown; env?: unknown }
@@ -44,6 +44,6 @@ export function guardWorkers(ctx: Context, exports: Record<string, unknown>): vo
     },
   });
   // `worker.constructor` and `Worker.prototype.constructor` must not lead back to the unguarded class.
-  pin((Original as { prototype: object }).prototype, 'constructor', Worker);
-  pin(exports, 'Worker', Worker);
+  replace((Original as { prototype: object }).prototype, 'constructor', Worker);
+  replace(exports, 'Worker', Worker);
 }

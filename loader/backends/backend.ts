@@ -1,11 +1,11 @@
 // Chooses and installs the hook backend for this Node version.
 import { register } from 'node:module';
-import type { Context, ContextData } from './context.js';
+import type { Context, ContextData } from '../context.js';
 import { installCjsLayer } from './cjs-layer.js';
 import { installSyncHooks } from './hooks-sync.js';
 import { backendFor, type Backend } from './backend-choice.js';
-import { installGuards } from './guards.js';
-import { guardHookRegistration } from './guard-hooks.js';
+import { installGuards } from '../guards/guards.js';
+import { guardHookRegistration } from '../guards/hooks.js';
 
 export { backendFor, type Backend } from './backend-choice.js';
 

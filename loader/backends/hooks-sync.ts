@@ -1,12 +1,12 @@
 // Backend for Node with working synchronous hooks (22.22.3+, 24+): module.registerHooks.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { ownLoad } from './bypass.js';
-import type { Context } from './context.js';
-import { gateFile, gateGenerated } from './gate.js';
-import type { OnBuiltin } from './guards.js';
-import { handOver, handOverCommonJs, hasUserAsyncHooks, sameBytes } from './handover.js';
-import { subjectOf } from './subject.js';
+import { ownLoad } from '../gate/own-load.js';
+import type { Context } from '../context.js';
+import { gateFile, gateGenerated } from '../gate/gate.js';
+import type { OnBuiltin } from '../guards/guards.js';
+import { handOver, handOverCommonJs, hasUserAsyncHooks, sameBytes } from '../gate/handover.js';
+import { subjectOf } from '../gate/subject.js';
 
 interface LoadResult { format?: string | null | undefined; source?: unknown; shortCircuit?: boolean }
 interface LoadContext { format?: string | null | undefined; conditions?: readonly string[] }

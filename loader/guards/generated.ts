@@ -1,9 +1,9 @@
 // Hardening of code generated at run time (SECNODE_HARDEN_GENERATED=1): eval, the Function
 // constructors and node:vm refuse to compile. Installed only when hardening is asked for.
-import type { Context } from './context.js';
-import { gateGenerated } from './gate.js';
-import { pin } from './pin.js';
-import { preloadStackMapper } from './stack.js';
+import type { Context } from '../context.js';
+import { gateGenerated } from '../gate/gate.js';
+import { replace } from './patch.js';
+import { preloadStackMapper } from '../stack.js';
 
 /** A stand-in for a code-generating function or class that refuses every call (and every `new`). */
 function refuser(ctx: Context, source: string, like: { name: string; prototype?: unknown; length: number }): unknown {
@@ -21,7 +21,7 @@ function refuser(ctx: Context, source: string, like: { name: string; prototype?:
 export function guardGeneratedGlobals(ctx: Context): void {
   if (!ctx.settings.forced.hardenGenerated) return;
   preloadStackMapper();
-  pin(globalThis, 'eval', refuser(ctx, 'eval', eval));
+  replace(globalThis, 'eval', refuser(ctx, 'eval', eval));
   const kinds = [
     Function,
     Object.getPrototypeOf(async () => {}).constructor,
@@ -30,8 +30,8 @@ export function guardGeneratedGlobals(ctx: Context): void {
   ] as { name: string; prototype: object; length: number }[];
   for (const ctor of kinds) {
     const stand = refuser(ctx, `new ${ctor.name}`, ctor);
-    pin(ctor.prototype, 'constructor', stand);
-    if (ctor === Function) pin(globalThis, 'Function', stand);
+    replace(ctor.prototype, 'constructor', stand);
+    if (ctor === Function) replace(globalThis, 'Function', stand);
   }
 }
 
@@ -43,6 +43,6 @@ export function guardVm(ctx: Context, exports: Record<string, unknown>): void {
   if (!ctx.settings.forced.hardenGenerated) return;
   for (const key of VM_COMPILERS) {
     const original = exports[key] as { name: string; prototype?: unknown; length: number } | undefined;
-    if (typeof original === 'function') pin(exports, key, refuser(ctx, `vm.${key}`, original));
+    if (typeof original === 'function') replace(exports, key, refuser(ctx, `vm.${key}`, original));
   }
 }

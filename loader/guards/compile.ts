@@ -1,9 +1,9 @@
 // Code attributed to a file runs only if that file passes the check: Module.prototype._compile.
 import { createRequire } from 'node:module';
-import { ownLoad } from './bypass.js';
-import type { Context } from './context.js';
-import { gateAttributed, gateGenerated } from './gate.js';
-import { takeCommonJs, takeStartInputCompile } from './handover.js';
+import { ownLoad } from '../gate/own-load.js';
+import type { Context } from '../context.js';
+import { gateAttributed, gateGenerated } from '../gate/gate.js';
+import { takeCommonJs, takeStartInputCompile } from '../gate/handover.js';
 
 type Compile = (this: unknown, content: unknown, filename: unknown, ...rest: unknown[]) => unknown;
 

@@ -1,10 +1,10 @@
 // CommonJS layer (Node without working sync hooks): require() compiles the bytes read from the checked fd.
 import { createRequire } from 'node:module';
-import { ownLoad } from './bypass.js';
-import { handOverCommonJs } from './handover.js';
-import type { Context } from './context.js';
-import { gateFile } from './gate.js';
-import { subjectOf } from './subject.js';
+import { ownLoad } from '../gate/own-load.js';
+import { handOverCommonJs } from '../gate/handover.js';
+import type { Context } from '../context.js';
+import { gateFile } from '../gate/gate.js';
+import { subjectOf } from '../gate/subject.js';
 
 type Handler = (module: { id: string; filename: string; parent?: { filename?: string } | null }, filename: string) => void;
 const DATA = new Set(['.json', '.node']);

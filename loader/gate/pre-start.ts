@@ -1,0 +1,49 @@
+// The pre-start gate: what the process was started with (inline code, stdin, or the entry file) is
+// checked before the program runs, so a refusal ends the process with status 126.
+import { closeSync, fstatSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import { openForCheck } from '../../src/check.js';
+import type { Context } from '../context.js';
+import { gateCheckOnly, gateInline, gateStream } from './gate.js';
+import { allowStartInputCompile } from './handover.js';
+import { startInput } from './start-input.js';
+
+const require = createRequire(import.meta.url);
+
+/** Checks what the process was started with: inline code, stdin, or the entry file. */
+export function gateStart(ctx: Context): void {
+  const input = startInput(process.execArgv, process.argv[1],
+    typeof (process as { _eval?: unknown })._eval === 'string',
+    (process as { _forceRepl?: unknown })._forceRepl === true, () => (require('node:tty') as typeof import('node:tty')).isatty(0));
+  switch (input.kind) {
+    case 'inline':
+      gateInline(ctx, input.source === 'interactive' ? '-i' : input.source === 'print' ? '-p' : '-e', 'inline');
+      allowStartInputCompile();
+      return;
+    case 'stdin':
+      gateStream(ctx, 0, input.source, 'stream', input.source);
+      allowStartInputCompile();
+      return;
+    case 'entry':
+      gateEntry(ctx, ctx.entry ?? resolve(input.path), input.path);
+      return;
+    default:
+  }
+}
+
+/** Checks the entry at start-up (so a refusal exits 126): a regular file, or a path to a stream. */
+function gateEntry(ctx: Context, path: string, given: string): void {
+  let fd: number;
+  try {
+    fd = openForCheck(path);
+  } catch {
+    return; // Node reports the missing entry itself.
+  }
+  try {
+    if (fstatSync(fd).isFile()) gateCheckOnly(ctx, path, 'entry', fd);
+    else gateStream(ctx, fd, given, 'path-stream', 'entry');
+  } finally {
+    closeSync(fd);
+  }
+}
