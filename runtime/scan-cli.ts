@@ -1,32 +1,6 @@
 // `secnodectl scan`: runs the scan, prints the report, and with --fix adds x bits where the mode is the only problem.
-import { closeSync, constants, fchmodSync, fstatSync, openSync } from 'node:fs';
-import { sep } from 'node:path';
-import { checkOpenFd } from '../src/check.js';
-import { fixRoot, scan, type ScanReport, type ScannedFile } from '../src/scan.js';
-
-/** One change made by --fix (or refused, with the reason). */
-export interface Fix { readonly path: string; readonly from: string; readonly to: string; readonly done: boolean; readonly note: string }
-
-const oct = (m: number) => (m & 0o7777).toString(8).padStart(4, '0');
-
-/** Adds x bits wherever r bits are (u, g, o) to a refused, fixable file inside one of `roots`; re-checks. */
-export function fixFile(file: ScannedFile, roots: readonly string[]): Fix {
-  const inside = roots.some((r) => file.path === r || file.path.startsWith(r.endsWith(sep) ? r : r + sep));
-  if (!inside) return { path: file.path, from: file.mode, to: file.mode, done: false, note: 'outside the given roots: not changed' };
-  const fd = openSync(file.path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) return { path: file.path, from: file.mode, to: file.mode, done: false, note: 'not a regular file' };
-    const mode = st.mode & 0o7777;
-    const next = mode | ((mode & 0o444) >> 2) | 0o100;
-    fchmodSync(fd, next);
-    if (checkOpenFd(fd, file.path, false).outcome === 'allowed') return { path: file.path, from: oct(mode), to: oct(next), done: true, note: '' };
-    fchmodSync(fd, mode);
-    return { path: file.path, from: oct(mode), to: oct(mode), done: false, note: 'still refused with x bits (an LSM or mount): mode restored' };
-  } finally {
-    closeSync(fd);
-  }
-}
+import { fixRoot, scan, type ScanReport } from '../src/scan.js';
+import { fixExecBits, realRoots, type Fix } from './fix.js';
 
 function human(report: ScanReport, all: boolean): string {
   const out: string[] = [];
@@ -62,7 +36,7 @@ export function scanCommand(args: readonly string[]): number {
   let report: ScanReport;
   let roots: string[];
   try {
-    roots = inputs.map(fixRoot);
+    roots = realRoots(inputs.map(fixRoot));
     report = scan(inputs, {
       nodeOptions: process.env.NODE_OPTIONS ?? '',
       emulate: process.env.SECNODE_EMULATE_CHECK === '1',
@@ -75,7 +49,7 @@ export function scanCommand(args: readonly string[]): number {
   if (tty) process.stderr.write('\r\x1b[K');
   let fixes: Fix[] = [];
   if (flags.has('--fix')) {
-    fixes = report.files.filter((f) => f.verdict === 'refused' && f.fixable).map((f) => fixFile(f, roots));
+    fixes = report.files.filter((f) => f.verdict === 'refused' && f.fixable).map((f) => fixExecBits(f.path, roots, f.mode));
     const fixed = new Set(fixes.filter((f) => f.done).map((f) => f.path));
     report = { ...report, files: report.files.map((f) => (fixed.has(f.path) ? { ...f, verdict: 'allowed', errno: null, reason: 'executable (fixed)', fixable: false } : f)) };
     const refused = report.files.filter((f) => f.verdict === 'refused');

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// secnodectl: the operator's tool: status, scan, exec.
+// secnodectl: the operator's tool: status, scan, report, exec.
 import { parseExec, runExec } from './exec.js';
 import { formatStatus, gatherStatus } from './status.js';
 
 const USAGE = `usage: secnodectl status [--json]
        secnodectl scan <entry|dir>… [--json] [--fix]
+       secnodectl report [FILE|-]… [--json] [--fix --root DIR…]
        secnodectl exec [--restrict-file] [--deny-interactive] [--no-lock]
                        [--harden-generated] [--emulate-check] [--audit=SINKS] -- CMD [ARGS…]`;
 
@@ -46,6 +47,7 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'status': return status(rest);
     case 'exec': return exec(rest);
     case 'scan': return (await import('./scan-cli.js')).scanCommand(rest);
+    case 'report': return (await import('./report-cli.js')).reportCommand(rest);
     case 'preflight': return (await import('./preflight.js')).preflight(rest);
     case '--help': case '-h': case 'help':
       process.stdout.write(`${USAGE}\n`);

@@ -3,7 +3,9 @@ import { channel } from 'node:diagnostics_channel';
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { errnoName } from './errno.js';
+import { readHost, readUnit } from './host.js';
 import { syslogLine } from './kernel.js';
+import { PackageLookup, type PackageId } from './package-info.js';
 import type { Decision } from './policy.js';
 import type { AuditSink } from './settings.js';
 
@@ -31,7 +33,18 @@ export interface AuditRecord {
   readonly rule: string | null;
   readonly securebits: string;
   readonly emulated: boolean;
+  /** The machine: its id from /etc/machine-id, else its host name. */
+  readonly host: string;
+  /** The systemd unit the process runs in, when there is one. */
+  readonly unit?: string;
+  /** The nearest package.json (with a name) above `path`, when there is one. */
+  readonly package?: PackageId;
+  /** Fields left out of a syslog record so that it stays under journalctl's 4096-byte field limit. */
+  readonly elided?: readonly string[];
 }
+
+let origin: { host: string; unit: string | undefined } | undefined;
+const packages = new PackageLookup();
 
 let tid: number | undefined;
 function threadId(): number {
@@ -60,6 +73,8 @@ export interface RecordInput {
 /** Builds a record from a decision. */
 export function makeRecord(input: RecordInput): AuditRecord {
   const { decision } = input;
+  origin ??= { host: readHost(), unit: readUnit() };
+  const pkg = 'path' in input.target ? packages.of(input.target.path) : null;
   return {
     v: 1,
     time: new Date().toISOString(),
@@ -78,7 +93,27 @@ export function makeRecord(input: RecordInput): AuditRecord {
     rule: decision.rule,
     securebits: input.securebits,
     emulated: input.emulated,
+    host: origin.host,
+    ...(origin.unit === undefined ? {} : { unit: origin.unit }),
+    ...(pkg === null ? {} : { package: pkg }),
   };
+}
+
+/** journalctl -o json shows a field of 4096 bytes or more as null (without --all); syslog records stay below. */
+const JOURNAL_FIELD_MAX = 4095;
+
+/** The syslog message for a record: `secnode: {json}`, leaving out `parent`, then `package`, if it would be too long. */
+export function syslogMessage(record: AuditRecord): string {
+  let message = `secnode: ${JSON.stringify(record)}`;
+  const elided: string[] = [];
+  for (const field of ['parent', 'package'] as const) {
+    if (Buffer.byteLength(message) <= JOURNAL_FIELD_MAX || record[field] === undefined) continue;
+    elided.push(field);
+    const { [field]: _, ...rest } = record;
+    record = { ...rest, elided: [...elided] } as AuditRecord;
+    message = `secnode: ${JSON.stringify(record)}`;
+  }
+  return message;
 }
 
 /** Writes records to the configured sinks; files are opened once with O_APPEND and get whole lines. */
@@ -98,7 +133,7 @@ export class Auditor {
     const line = `${JSON.stringify(record)}\n`;
     for (const sink of this.sinks) {
       if (sink.kind === 'stderr') writeSync(2, line);
-      else if (sink.kind === 'syslog') syslogLine(record.allowed ? 6 : 4, `secnode: ${line.trimEnd()}`);
+      else if (sink.kind === 'syslog') syslogLine(record.allowed ? 6 : 4, syslogMessage(record));
       else writeSync(this.fileFd(sink.path), line);
     }
   }
