@@ -211,7 +211,7 @@ function verdict(h: HostSummary, bit: Bit): Readiness {
   const reasons: string[] = [];
   if (bit === 'DI' && h.interactive > 0) reasons.push(`${h.interactive} inline input(s) (-e, -p, -i, data: preloads, the inspector) seen`);
   const files = h.blocking[bit];
-  if (files > 0) reasons.push(`${files} ${bit === 'RF' ? 'code file check(s)' : 'stream check(s) (stdin, REPL)'} failed or were refused`);
+  if (files > 0) reasons.push(`${files} ${bit === 'RF' ? 'failed check(s) of code files' : 'failed check(s) of streams (stdin, REPL)'} or refusals`);
   if (reasons.length > 0) return { ready: false, reasons };
   const fixed = h.passesNow[bit];
   return { ready: true, reasons: [fixed > 0 ? `nothing would be refused (${fixed} failed check(s) in the records pass now)` : 'nothing would be refused'] };
