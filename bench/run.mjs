@@ -8,12 +8,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureNode24 } from '../test/install-node24.mjs';
 import { writeGraph, writeHello } from './graphs.mjs';
+import { benchReport } from './report.mjs';
 import { countModules, median, sameOutput, timePair } from './measure.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const QUICK = process.argv.includes('--quick');
 const RUNS = Number(process.env.BENCH_RUNS) || undefined;
-/** `--only=hello,cjs-1000` runs just those cases; `--node=24` just that Node major. */
+/** `--only=hello,cjs-1000` runs just those cases (`report`: the `secnodectl report` measurement); `--node=24` just that Node major. */
 const ONLY = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
 const NODE_MAJOR = process.argv.find((a) => a.startsWith('--node='))?.slice(7);
 const SIZES = [100, 1000, 5000];
@@ -53,6 +54,14 @@ const fmt = (x, d = 1) => (x === undefined || Number.isNaN(x) ? '-' : x.toFixed(
 
 const started = Date.now();
 const tmp = mkdtempSync(join(tmpdir(), 'secnode-bench-'));
+if (ONLY?.every((c) => c === 'report')) {
+  try {
+    benchReport({ node: process.execPath, secnodectl: join(ROOT, 'dist/runtime/secnodectl.js'), tmp });
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  process.exit(0);
+}
 try {
   const SECNODE = snapshot(join(tmp, 'secnode'));
   const load = [loadavg()[0]];
@@ -136,11 +145,12 @@ try {
   for (const r of results.filter((x) => x.target)) {
     console.log(`  ${r.case.padEnd(10)} ratio ${r.error ? 'ERROR' : fmt(r.ratio, 2) + 'x'} target ≤${r.target.toFixed(2)}x  ${r.error ? 'ERROR' : r.pass ? 'PASS' : 'MISS'}`);
   }
+  const report = !ONLY || ONLY.includes('report') ? benchReport({ node: process.execPath, secnodectl: join(tmp, 'secnode/dist/runtime/secnodectl.js'), tmp }) : undefined;
   const seconds = (Date.now() - started) / 1000;
   console.log(`\ntotal ${seconds.toFixed(0)} s; results in bench/results.json`);
   writeFileSync(join(ROOT, 'bench/results.json'), JSON.stringify({
     date: new Date().toISOString(), quick: QUICK, seconds, kernel: spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout.trim(),
-    load, floors, results,
+    load, floors, results, report,
   }, null, 2) + '\n');
 } finally {
   rmSync(tmp, { recursive: true, force: true });

@@ -91,7 +91,8 @@ async function readAll(fds: readonly number[], plan: PlanBuilder): Promise<void>
   };
   for (const fd of fds) {
     const splitter = new LineSplitter(onLine, () => plan.badLine('line-too-long'));
-    for await (const chunk of createReadStream('', { fd, highWaterMark: 1 << 20, autoClose: fd !== 0 })) splitter.push(chunk as Buffer);
+    const stream = fd === 0 ? process.stdin : createReadStream('', { fd, highWaterMark: 1 << 20 });
+    for await (const chunk of stream) splitter.push(chunk as Buffer);
     splitter.end();
   }
 }
@@ -233,6 +234,8 @@ export async function reportCommand(args: readonly string[]): Promise<number> {
     outcomes = fixAll(plan, roots);
     plan = afterFix(plan, outcomes);
   }
+  const status = plan.ready.RF.ready && plan.ready.DI.ready ? 0 : 1;
+  process.stdout.on('error', () => process.exit(status)); // a reader that stops early (| head) is not an error
   process.stdout.write(o.json ? `${JSON.stringify(outcomes ? { ...plan, fixes: outcomes } : plan, null, 2)}\n` : human(plan, outcomes));
-  return plan.ready.RF.ready && plan.ready.DI.ready ? 0 : 1;
+  return status;
 }

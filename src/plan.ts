@@ -64,12 +64,19 @@ export interface Plan {
 const UNKNOWN_HOST = '(unknown host)';
 const NO_PACKAGE = '(no package.json)';
 
-function add(list: string[], value: string, cap: number): boolean {
-  if (list.includes(value)) return true;
-  if (list.length >= cap) return false;
-  list.push(value);
+function add(set: Set<string>, value: string, cap: number): boolean {
+  if (set.has(value)) return true;
+  if (set.size >= cap) return false;
+  set.add(value);
   return true;
 }
+
+/** A group while records come in: sets for what the finished group lists. */
+interface GroupAcc { readonly g: Group; readonly hosts: Set<string>; readonly processes: Set<string>; readonly files: Set<string> }
+/** A host while records come in. */
+interface HostAcc { readonly h: HostSummary; readonly units: Set<string> }
+/** A source group while records come in. */
+interface SourceAcc { readonly g: SourceGroup; readonly hosts: Set<string> }
 
 /** The bit that governs a record's input: DI for inline code and streams (stdin, the REPL), RF for files; none for generated code. */
 export function bitOf(r: ReadRecord): Bit | null {
@@ -83,14 +90,14 @@ export class PlanBuilder {
   private lines = 0;
   private records = 0;
   private readonly bad: Partial<Record<BadLine, number>> = {};
-  private readonly unknownFields: string[] = [];
+  private readonly unknownFields = new Set<string>();
   private unknownFieldRecords = 0;
   private untracked = 0;
-  private readonly hosts = new Map<string, HostSummary>();
-  private readonly groups = new Map<string, Group>();
-  private readonly refusedGroups = new Map<string, Group>();
-  private readonly interactive = new Map<string, SourceGroup>();
-  private readonly generated = new Map<string, SourceGroup>();
+  private readonly hosts = new Map<string, HostAcc>();
+  private readonly groups = new Map<string, GroupAcc>();
+  private readonly refusedGroups = new Map<string, GroupAcc>();
+  private readonly interactive = new Map<string, SourceAcc>();
+  private readonly generated = new Map<string, SourceAcc>();
   private readonly causes = new Map<string, Explained>();
   private paths = 0;
 
@@ -110,11 +117,12 @@ export class PlanBuilder {
       this.unknownFieldRecords++;
       for (const f of unknown) add(this.unknownFields, f.slice(0, 64), LIMITS.unknownFields);
     }
-    const host = this.host(r.host ?? UNKNOWN_HOST);
+    const acc = this.host(r.host ?? UNKNOWN_HOST);
+    const host = acc.h;
     host.records++;
     if (r.time < host.first || host.first === '') host.first = r.time;
     if (r.time > host.last) host.last = r.time;
-    if (r.unit !== undefined) add(host.units, r.unit, 20);
+    if (r.unit !== undefined) add(acc.units, r.unit, 20);
     const bit = bitOf(r);
     if (r.event === 'generated') {
       host.generated++;
@@ -131,29 +139,30 @@ export class PlanBuilder {
     const pkg = r.package ?? this.packageOf(path);
     const key = `${pkg ? `${pkg.name}@${pkg.version}` : NO_PACKAGE}\0${why.cause}`;
     const groups = r.verdict === 'refuse' ? this.refusedGroups : this.groups;
-    let g = groups.get(key);
-    if (!g) {
+    let a = groups.get(key);
+    if (!a) {
       if (groups.size >= LIMITS.groups) { this.untracked++; return; }
-      g = { package: key.split('\0')[0]!, cause: why.cause, words: why.words, bits: [], count: 0, first: r.time, last: r.time,
-        hosts: [], processes: [], files: [], more: { hosts: false, processes: false, files: false } };
-      groups.set(key, g);
+      a = { g: { package: key.split('\0')[0]!, cause: why.cause, words: why.words, bits: [], count: 0, first: r.time, last: r.time,
+        hosts: [], processes: [], files: [], more: { hosts: false, processes: false, files: false } }, hosts: new Set(), processes: new Set(), files: new Set() };
+      groups.set(key, a);
     }
+    const g = a.g;
     g.count++;
     if (r.time < g.first) g.first = r.time;
     if (r.time > g.last) g.last = r.time;
     if (!g.bits.includes(bit)) g.bits.push(bit);
-    if (!add(g.hosts, host.host, LIMITS.hosts)) g.more.hosts = true;
-    if (!add(g.processes, `${host.host}:${r.pid}`, LIMITS.pids)) g.more.processes = true;
-    if (!g.files.includes(path)) {
-      if (this.paths < LIMITS.paths) { g.files.push(path); this.paths++; } else g.more.files = true;
+    if (!add(a.hosts, host.host, LIMITS.hosts)) g.more.hosts = true;
+    if (!g.more.processes && !add(a.processes, `${host.host}:${r.pid}`, LIMITS.pids)) g.more.processes = true;
+    if (!a.files.has(path)) {
+      if (this.paths < LIMITS.paths) { a.files.add(path); this.paths++; } else g.more.files = true;
     }
   }
 
-  private host(name: string): HostSummary {
+  private host(name: string): HostAcc {
     let h = this.hosts.get(name);
     if (!h) {
-      if (this.hosts.size >= LIMITS.hostsTotal) return this.host(UNKNOWN_HOST);
-      h = { host: name, units: [], records: 0, first: '', last: '', blocking: { RF: 0, DI: 0 }, passesNow: { RF: 0, DI: 0 }, interactive: 0, generated: 0 };
+      if (this.hosts.size >= LIMITS.hostsTotal && name !== UNKNOWN_HOST) return this.host(UNKNOWN_HOST);
+      h = { h: { host: name, units: [], records: 0, first: '', last: '', blocking: { RF: 0, DI: 0 }, passesNow: { RF: 0, DI: 0 }, interactive: 0, generated: 0 }, units: new Set() };
       this.hosts.set(name, h);
     }
     return h;
@@ -169,24 +178,29 @@ export class PlanBuilder {
     return why;
   }
 
-  private source(map: Map<string, SourceGroup>, r: ReadRecord, host: string): void {
+  private source(map: Map<string, SourceAcc>, r: ReadRecord, host: string): void {
     const source = (r.source ?? r.path ?? '').slice(0, 80);
-    let g = map.get(source);
-    if (!g) {
+    let a = map.get(source);
+    if (!a) {
       if (map.size >= LIMITS.groups) { this.untracked++; return; }
-      g = { source, count: 0, first: r.time, last: r.time, hosts: [], enforced: 0 };
-      map.set(source, g);
+      a = { g: { source, count: 0, first: r.time, last: r.time, hosts: [], enforced: 0 }, hosts: new Set() };
+      map.set(source, a);
     }
+    const g = a.g;
     g.count++;
     if (r.verdict === 'refuse') g.enforced++;
     if (r.time < g.first) g.first = r.time;
     if (r.time > g.last) g.last = r.time;
-    add(g.hosts, host, LIMITS.hosts);
+    add(a.hosts, host, LIMITS.hosts);
   }
 
   /** The plan with verdicts. */
   finish(): Plan {
-    const hosts = [...this.hosts.values()].sort((a, b) => a.host.localeCompare(b.host)).map((h) => ({ ...h, ready: { RF: verdict(h, 'RF'), DI: verdict(h, 'DI') } }));
+    const hosts = [...this.hosts.values()].map(({ h, units }) => ({ ...h, units: [...units], ready: { RF: verdict(h, 'RF'), DI: verdict(h, 'DI') } }))
+      .sort((a, b) => a.host.localeCompare(b.host));
+    const groups = (m: Map<string, GroupAcc>) => [...m.values()].map(({ g, hosts: h, processes, files }) => ({ ...g, hosts: [...h], processes: [...processes], files: [...files] }))
+      .sort((a, b) => b.count - a.count || a.package.localeCompare(b.package));
+    const sources = (m: Map<string, SourceAcc>) => [...m.values()].map(({ g, hosts: h }) => ({ ...g, hosts: [...h] })).sort((a, b) => b.count - a.count);
     const overall = (bit: Bit): Readiness => {
       if (hosts.length === 0) return { ready: false, reasons: ['no secnode records in the input: run permissive with SECNODE_AUDIT first'] };
       const notReady = hosts.filter((h) => !h.ready[bit].ready);
@@ -194,15 +208,14 @@ export class PlanBuilder {
         ? { ready: true, reasons: [`all ${hosts.length} host(s) ready`] }
         : { ready: false, reasons: notReady.map((h) => `${h.host}: ${h.ready[bit].reasons.join('; ')}`) };
     };
-    const order = (a: Group, b: Group) => b.count - a.count || a.package.localeCompare(b.package);
     return {
-      input: { lines: this.lines, records: this.records, bad: this.bad, unknownFields: this.unknownFields, unknownFieldRecords: this.unknownFieldRecords, untracked: this.untracked },
+      input: { lines: this.lines, records: this.records, bad: this.bad, unknownFields: [...this.unknownFields], unknownFieldRecords: this.unknownFieldRecords, untracked: this.untracked },
       ready: { RF: overall('RF'), DI: overall('DI') },
       hosts,
-      wouldRefuse: [...this.groups.values()].sort(order),
-      refused: [...this.refusedGroups.values()].sort(order),
-      interactive: [...this.interactive.values()].sort((a, b) => b.count - a.count),
-      generated: [...this.generated.values()].sort((a, b) => b.count - a.count),
+      wouldRefuse: groups(this.groups),
+      refused: groups(this.refusedGroups),
+      interactive: sources(this.interactive),
+      generated: sources(this.generated),
     };
   }
 }

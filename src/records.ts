@@ -35,6 +35,9 @@ const VERDICTS = new Set(['run', 'record', 'refuse']);
 const MAX_FIELD = 4096;
 const PREFIX = 'secnode: ';
 
+const NONE: readonly string[] = [];
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 const str = (x: unknown, max = MAX_FIELD): x is string => typeof x === 'string' && x.length <= max;
 
 function packageOf(x: unknown): PackageId | undefined {
@@ -54,18 +57,24 @@ function toRecord(json: unknown, origin: { host?: string; unit?: string } = {}):
     && (o.errno === null || o.errno === undefined || str(o.errno, 64)) && (o.rule === null || o.rule === undefined || str(o.rule, 64))
     && (str(o.path) || str(o.source) || str(o.url)) && (o.host === undefined || str(o.host, 256)) && (o.unit === undefined || str(o.unit, 256));
   if (!valid) return { bad: 'invalid-record' };
-  const host = (o.host as string | undefined) ?? origin.host;
-  const unit = (o.unit as string | undefined) ?? origin.unit;
-  const pkg = packageOf(o.package);
-  const record: ReadRecord = {
-    v: 1, time: o.time as string, pid: o.pid as number, event: o.event as ReadRecord['event'], subject: o.subject as string,
-    ...(str(o.path) ? { path: o.path } : {}),
-    ...(str(o.source) ? { source: o.source } : str(o.url) ? { source: o.url } : {}),
-    errno: (o.errno as string | null | undefined) ?? null, allowed: o.allowed as boolean, verdict: o.verdict as ReadRecord['verdict'],
-    reason: o.reason as string, rule: (o.rule as string | null | undefined) ?? null,
-    ...(host === undefined ? {} : { host }), ...(unit === undefined ? {} : { unit }), ...(pkg ? { package: pkg } : {}),
-  };
-  return { record, unknown: Object.keys(o).filter((k) => !KNOWN.has(k)) };
+  const record = o as unknown as Mutable<ReadRecord>;
+  if (record.host === undefined && origin.host !== undefined) record.host = origin.host;
+  if (record.unit === undefined && origin.unit !== undefined) record.unit = origin.unit;
+  if (o.package !== undefined) {
+    const pkg = packageOf(o.package);
+    if (pkg) record.package = pkg;
+    else delete record.package;
+  }
+  if (!str(o.path)) delete record.path;
+  if (!str(o.source)) {
+    if (str(o.url)) record.source = o.url;
+    else delete record.source;
+  }
+  record.errno ??= null;
+  record.rule ??= null;
+  let unknown: string[] | undefined;
+  for (const k in o) if (!KNOWN.has(k)) (unknown ??= []).push(k);
+  return { record, unknown: unknown ?? NONE };
 }
 
 /** A journal field's text: journald gives a string, or an array of bytes for values that are not printable UTF-8. */
