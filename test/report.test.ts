@@ -4,12 +4,12 @@
 // whose loads a static scan cannot predict (express + ejs chosen by configuration, a pino transport in a
 // worker, lightningcss's platform addon), run on two simulated hosts (UTS + mount namespaces: each has
 // its own host name and /etc/machine-id).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { envFor, nodes, ROOT, run, SECNODE, SECNODECTL, secnode } from './helpers/run.js';
+import { envFor, nodes, POLICIES, ROOT, run, SECNODE, SECNODECTL, secnode, type NodeUnderTest } from './helpers/run.js';
 import { mountNamespaceArgs, shQuote } from './helpers/sandbox.js';
 
 const FIXTURE = join(ROOT, 'test/fixtures/report-app');
@@ -240,5 +240,58 @@ describe.each(nodes())('rollout on real packages, two hosts ($name)', (n) => {
     const enforced = run(SECNODE, ['app.mjs'], { node: n, cwd: app, policy: 'RF+DI', env: { APP_LOG: join(app, 'app.log') } });
     expect([enforced.status, enforced.stdout, enforced.stderr]).toEqual([0, expected, '']);
     expect(report([logA, logB]).status).toBe(0);
+  });
+});
+
+/** Starts the kiosk (under `exec` flags, or permissive), fetches `paths`, stops it; returns the status and body of each. */
+async function kiosk(n: NodeUnderTest, dir: string, flags: readonly string[], env: NodeJS.ProcessEnv, paths: readonly string[]): Promise<string[]> {
+  const argv = flags.length > 0 ? [SECNODECTL, 'exec', ...flags, '--', SECNODE, join(dir, 'server.mjs')] : [join(dir, 'server.mjs')];
+  const child = spawn(flags.length > 0 ? process.execPath : SECNODE, argv, { env: envFor(n, { PORT: '0', ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    const url = await new Promise<string>((ok, fail) => {
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d: Buffer) => { out += d.toString(); const m = /listening on (http:\/\/\S+)/.exec(out); if (m) ok(m[1]!); });
+      child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+      child.on('exit', (code) => fail(new Error(`kiosk exited ${String(code)}: ${err}`)));
+    });
+    const got: string[] = [];
+    for (const p of paths) {
+      const r = await fetch(`${url}${p}`);
+      const body = await r.text();
+      got.push(`${r.status} ${p === '/' ? '' : body}`.trim());
+    }
+    return got;
+  } finally {
+    await new Promise((done) => { child.on('exit', done); child.kill('SIGTERM'); });
+  }
+}
+
+describe.each(nodes())('the kiosk rollout, as examples/kiosk/README.md gives it ($name)', (n) => {
+  it('records, report, report --fix, scan for the unexercised plugin, enforce without locks, lock', async () => {
+    const dir = mkdtempSync(join(tmp, `kiosk-${n.name}-`));
+    cpSync(join(ROOT, 'examples/kiosk'), dir, { recursive: true });
+    writeFileSync(join(dir, 'plugins/weather.mjs'), 'export function run() { return "sunny"; }\n');
+    for (const f of ['server.mjs', 'lib/render.mjs', 'plugins/clock.mjs', 'plugins/weather.mjs']) chmodSync(join(dir, f), 0o644);
+    chmodSync(join(dir, 'server.mjs'), 0o755);
+    const log = join(dir, 'kiosk.jsonl');
+    // 1. permissive with records: everything runs; the weather plugin is never requested.
+    expect(await kiosk(n, dir, [], { SECNODE_AUDIT: `file:${log}` }, ['/', '/plugins/clock'])).toEqual(['200', expect.stringMatching(/^200 .*"plugin":"clock"/)]);
+    // 2. report: not ready for RF, and it names the files that ran.
+    const plan = report([log, '--json']);
+    expect(plan.status).toBe(1);
+    expect(plan.json().wouldRefuse.flatMap((g) => g.files).sort()).toEqual([join(dir, 'lib/render.mjs'), join(dir, 'plugins/clock.mjs')]);
+    // 3. report --fix: exactly those files.
+    expect(report([log, '--fix', '--root', dir]).status).toBe(0);
+    expect(statSync(join(dir, 'plugins/weather.mjs')).mode & 0o777).toBe(0o644);
+    // 4. scan for what the runs did not exercise.
+    const scan = spawnSync(process.execPath, [SECNODECTL, 'scan', join(dir, 'plugins'), '--fix'], { encoding: 'utf8' });
+    expect(scan.stdout).toMatch(/^fixed {3}.*weather\.mjs: mode 0644 -> 0755$/m);
+    // 5. enforce without locks, 6. lock: both plugins run, nothing refused.
+    const paths = ['/', '/plugins/clock', '/plugins/weather'];
+    const ok = ['200', expect.stringMatching(/^200 .*"plugin":"clock"/), expect.stringMatching(/^200 .*"output":"sunny"/)];
+    expect(await kiosk(n, dir, [...POLICIES['RF+DI'], '--no-lock'], { SECNODE_AUDIT: `file:${log}` }, paths)).toEqual(ok);
+    expect(await kiosk(n, dir, POLICIES['RF+DI'], {}, paths)).toEqual(ok);
+    expect(report([log]).status).toBe(0);
   });
 });
