@@ -41,8 +41,11 @@ export function fixExecBits(path: string, roots: readonly string[], mode = '?'):
     const st = fstatSync(fd);
     if (!st.isFile()) return skip('not a regular file');
     const before = st.mode & 0o7777;
-    if (checkOpenFd(fd, real, false).outcome === 'allowed') return { path, from: oct(before), to: oct(before), done: false, note: 'already passes the check: not changed' };
     const next = before | ((before & 0o444) >> 2) | 0o100;
+    if (next === before) {
+      const passes = checkOpenFd(fd, real, false).outcome === 'allowed';
+      return { path, from: oct(before), to: oct(before), done: false, note: passes ? 'already passes the check: not changed' : 'refused with x bits already set (an LSM or mount): not changed' };
+    }
     fchmodSync(fd, next);
     if (checkOpenFd(fd, real, false).outcome === 'allowed') return { path, from: oct(before), to: oct(next), done: true, note: '' };
     fchmodSync(fd, before);

@@ -1,6 +1,6 @@
 // `secnodectl report`: reads audit records (JSONL, journalctl -o json, syslog text) and prints the enforcement
 // plan; with --fix --root DIR… adds the x bit to the files the records name where the mode is the only cause.
-import { closeSync, constants, createReadStream, openSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, constants, createReadStream, fstatSync, openSync, realpathSync, statSync } from 'node:fs';
 import { checkOpenFd, checkPath } from '../src/check.js';
 import { PackageLookup } from '../src/package-info.js';
 import { PlanBuilder, type Bit, type Cause, type Explained, type Group, type Plan, type SourceGroup } from '../src/plan.js';
@@ -28,6 +28,15 @@ const FROM_RECORD: Record<string, [Cause, string]> = {
   'check-unavailable': ['unavailable', 'the kernel could not check'],
 };
 
+/** A file that passes for this user: still `mode` when it failed with EACCES and some user that may read it has no x bit. */
+function passing(fd: number, r: ReadRecord): Explained {
+  const mode = fstatSync(fd).mode & 0o7777;
+  if (r.errno === 'EACCES' && (((mode & 0o444) >> 2) & ~mode) !== 0) {
+    return { cause: 'mode', words: `passes for this user, but mode ${mode.toString(8).padStart(4, '0')} has no x bit where it has r: the user that recorded it may have none`, here: true };
+  }
+  return { cause: 'passes-now', words: 'passes the check now', here: true };
+}
+
 /** The cause for a path: from the live file when it is a regular file here, else from the record. */
 function liveExplain(emulate: boolean) {
   return (path: string, r: ReadRecord): Explained => {
@@ -37,7 +46,7 @@ function liveExplain(emulate: boolean) {
         if (statSync(path).isFile()) {
           fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
           const result = checkOpenFd(fd, path, emulate);
-          if (result.outcome === 'allowed') return { cause: 'passes-now', words: 'passes the check now', here: true };
+          if (result.outcome === 'allowed') return passing(fd, r);
           const why = explain(fd, result.errno);
           return { cause: why.kind === 'executable' ? 'passes-now' : why.kind, words: why.reason, here: true };
         }

@@ -77,9 +77,10 @@ describe('hostile input', () => {
     mkdirSync(root);
     mkdirSync(out);
     for (const f of [join(root, 'a.cjs'), join(tmp, 'outside.cjs'), join(out, 'x.cjs')]) writeFileSync(f, 'module.exports = 1;\n', { mode: 0o644 });
+    writeFileSync(join(root, 'own.cjs'), '', { mode: 0o744 }); // runs for its owner (root here), not for the service's user
     symlinkSync(join(tmp, 'outside.cjs'), join(root, 'link.cjs'));
     symlinkSync(out, join(root, 'sub'));
-    const named = ['a.cjs', 'link.cjs', 'gone.cjs', 'sub/x.cjs'].map((f) => join(root, f)).concat(join(tmp, 'outside.cjs'));
+    const named = ['a.cjs', 'own.cjs', 'link.cjs', 'gone.cjs', 'sub/x.cjs'].map((f) => join(root, f)).concat(join(tmp, 'outside.cjs'));
     const file = join(tmp, 'fix.jsonl');
     writeFileSync(file, `${named.map((path) => rec({ path })).join('\n')}\n`);
     const r = report([file, '--fix', '--root', root, '--json']);
@@ -87,6 +88,7 @@ describe('hostile input', () => {
     const fixes = Object.fromEntries(r.json().fixes!.map((f) => [f.path, [f.action, f.note, f.after]]));
     expect(fixes).toEqual({
       [join(root, 'a.cjs')]: ['fixed', 'mode 0644 -> 0755', 'passes'],
+      [join(root, 'own.cjs')]: ['fixed', 'mode 0744 -> 0755', 'passes'],
       [join(root, 'link.cjs')]: ['skipped', `leads out of the roots (to ${join(tmp, 'outside.cjs')}): not changed`, expect.stringMatching(/^refused/)],
       [join(root, 'gone.cjs')]: ['skipped', 'no longer exists: skipped', 'missing'],
       [join(root, 'sub/x.cjs')]: ['skipped', `leads out of the roots (to ${join(out, 'x.cjs')}): not changed`, expect.stringMatching(/^refused/)],
