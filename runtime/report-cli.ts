@@ -1,6 +1,7 @@
 // `secnodectl report`: reads audit records (JSONL, journalctl -o json, syslog text) and prints the enforcement
 // plan; with --fix --root DIR… adds the x bit to the files the records name where the mode is the only cause.
 import { closeSync, constants, createReadStream, fstatSync, openSync, realpathSync, statSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import { checkOpenFd, checkPath } from '../src/check.js';
 import { PackageLookup } from '../src/package-info.js';
 import { PlanBuilder, type Bit, type Cause, type Explained, type Group, type Plan, type SourceGroup } from '../src/plan.js';
@@ -124,6 +125,7 @@ function fixAll(plan: Plan, roots: readonly string[]): FileOutcome[] {
 }
 
 function fixOne(path: string, g: Group, roots: readonly string[]): FileOutcome {
+  if (!isAbsolute(path)) return { path, action: 'skipped', note: 'not an absolute path: skipped', after: 'not checked' };
   if (g.cause === 'mode') {
     const fix = fixExecBits(path, roots);
     return { path, action: fix.done ? 'fixed' : fix.note.startsWith('already') ? 'ok' : 'skipped', note: fix.done ? `mode ${fix.from} -> ${fix.to}` : fix.note, fix, after: recheck(path) };

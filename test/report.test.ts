@@ -80,7 +80,7 @@ describe('hostile input', () => {
     writeFileSync(join(root, 'own.cjs'), '', { mode: 0o744 }); // runs for its owner (root here), not for the service's user
     symlinkSync(join(tmp, 'outside.cjs'), join(root, 'link.cjs'));
     symlinkSync(out, join(root, 'sub'));
-    const named = ['a.cjs', 'own.cjs', 'link.cjs', 'gone.cjs', 'sub/x.cjs'].map((f) => join(root, f)).concat(join(tmp, 'outside.cjs'));
+    const named = ['a.cjs', 'own.cjs', 'link.cjs', 'gone.cjs', 'sub/x.cjs'].map((f) => join(root, f)).concat(join(tmp, 'outside.cjs'), 'root/a.cjs', `${root}/../outside.cjs`);
     const file = join(tmp, 'fix.jsonl');
     writeFileSync(file, `${named.map((path) => rec({ path })).join('\n')}\n`);
     const r = report([file, '--fix', '--root', root, '--json']);
@@ -93,6 +93,8 @@ describe('hostile input', () => {
       [join(root, 'gone.cjs')]: ['skipped', 'no longer exists: skipped', 'missing'],
       [join(root, 'sub/x.cjs')]: ['skipped', `leads out of the roots (to ${join(out, 'x.cjs')}): not changed`, expect.stringMatching(/^refused/)],
       [join(tmp, 'outside.cjs')]: ['skipped', 'outside the given roots: not changed', expect.stringMatching(/^refused/)],
+      'root/a.cjs': ['skipped', 'not an absolute path: skipped', 'not checked'],
+      [`${root}/../outside.cjs`]: ['skipped', `leads out of the roots (to ${join(tmp, 'outside.cjs')}): not changed`, expect.stringMatching(/^refused/)],
     });
     expect(statSync(join(root, 'a.cjs')).mode & 0o777).toBe(0o755);
     expect(statSync(join(tmp, 'outside.cjs')).mode & 0o777).toBe(0o644);
