@@ -152,25 +152,35 @@ function recheck(path: string): string {
   }
 }
 
-const span = (first: string, last: string) => (first === last ? first : `${first} .. ${last}`);
 const list = (xs: readonly string[], more: boolean) => `${xs.join(', ')}${more ? ', …' : ''}`;
+
+/** Lays out rows as columns (left-aligned text, right-aligned numbers). */
+function table(head: readonly string[], rows: readonly (readonly string[])[], numeric: ReadonlySet<number>): string[] {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: readonly string[]) => `  ${cells.map((c, i) => (numeric.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ')}`.trimEnd();
+  return [line(head), ...rows.map(line)];
+}
 
 function groupLines(title: string, groups: readonly Group[]): string[] {
   const out = [title];
   if (groups.length === 0) return [...out, '  (none)'];
+  const n = (x: number, more: boolean) => `${x}${more ? '+' : ''}`;
+  out.push(...table(['package', 'cause', 'bit', 'records', 'files', 'hosts', 'first', 'last'],
+    groups.map((g) => [g.package, g.cause, g.bits.join('+'), String(g.count), n(g.files.length, g.more.files), n(g.hosts.length, g.more.hosts), g.first, g.last]),
+    new Set([3, 4, 5])));
   for (const g of groups) {
-    out.push(`  ${g.package}  [${g.cause}, ${g.bits.join('+')}]  ${g.count} record(s), ${g.files.length}${g.more.files ? '+' : ''} file(s), ${g.hosts.length}${g.more.hosts ? '+' : ''} host(s)  ${span(g.first, g.last)}`);
-    out.push(`      why: ${g.words}`, `      do:  ${ADVICE[g.cause]}`);
-    out.push(`      hosts: ${list(g.hosts, g.more.hosts)}`, `      processes: ${list(g.processes, g.more.processes)}`);
-    for (const f of g.files.slice(0, 10)) out.push(`      ${f}`);
-    if (g.files.length > 10 || g.more.files) out.push(`      … ${g.more.files ? 'more' : g.files.length - 10} more (--json lists them)`);
+    out.push('', `  ${g.package} (${g.cause}): ${g.words}`, `    do: ${ADVICE[g.cause]}`);
+    out.push(`    hosts: ${list(g.hosts, g.more.hosts)}`, `    processes: ${list(g.processes, g.more.processes)}`);
+    for (const f of g.files.slice(0, 10)) out.push(`    ${f}`);
+    if (g.files.length > 10 || g.more.files) out.push(`    … ${g.more.files ? 'more' : g.files.length - 10} more (--json lists them)`);
   }
   return out;
 }
 
 function sourceLines(title: string, groups: readonly SourceGroup[], note: string): string[] {
   if (groups.length === 0) return [title, '  (none)'];
-  return [title, ...groups.map((g) => `  ${JSON.stringify(g.source)}  ${g.count}×${g.enforced > 0 ? ` (${g.enforced} refused)` : ''}  hosts: ${g.hosts.join(', ')}  ${span(g.first, g.last)}`), `  ${note}`];
+  return [title, ...table(['source', 'records', 'refused', 'hosts', 'first', 'last'],
+    groups.map((g) => [JSON.stringify(g.source), String(g.count), String(g.enforced), g.hosts.join(', '), g.first, g.last]), new Set([1, 2])), `  ${note}`];
 }
 
 function human(plan: Plan, outcomes: FileOutcome[] | undefined): string {
@@ -184,11 +194,9 @@ function human(plan: Plan, outcomes: FileOutcome[] | undefined): string {
   out.push('', ...groupLines('Refused under enforcement:', plan.refused));
   out.push('', ...sourceLines('Inline code (governed by DI):', plan.interactive, 'run it from a file instead, or keep DI off'));
   out.push('', ...sourceLines('Generated code (eval, new Function, vm):', plan.generated, 'runs under RF and DI; refused only with SECNODE_HARDEN_GENERATED=1'));
-  out.push('', 'Hosts:');
-  for (const h of plan.hosts) {
-    const v = (b: Bit) => `${b}: ${h.ready[b].ready ? 'yes' : 'no'} (${h.ready[b].reasons.join('; ')})`;
-    out.push(`  ${h.host}${h.units.length > 0 ? ` [${h.units.join(', ')}]` : ''}  ${h.records} record(s)  ${span(h.first, h.last)}`, `      ${v('RF')}`, `      ${v('DI')}`);
-  }
+  out.push('', 'Hosts:', ...table(['host', 'units', 'records', 'RF', 'DI', 'first', 'last'],
+    plan.hosts.map((h) => [h.host, h.units.join(',') || '-', String(h.records), h.ready.RF.ready ? 'ready' : 'NOT READY', h.ready.DI.ready ? 'ready' : 'NOT READY', h.first, h.last]),
+    new Set([2])));
   if (outcomes) {
     out.push('', 'Fix:');
     for (const o of outcomes) out.push(`  ${o.action.padEnd(7)} ${o.path}: ${o.note}  (re-check: ${o.after})`);

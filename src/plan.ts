@@ -199,7 +199,7 @@ export class PlanBuilder {
     const hosts = [...this.hosts.values()].map(({ h, units }) => ({ ...h, units: [...units], ready: { RF: verdict(h, 'RF'), DI: verdict(h, 'DI') } }))
       .sort((a, b) => a.host.localeCompare(b.host));
     const groups = (m: Map<string, GroupAcc>) => [...m.values()].map(({ g, hosts: h, processes, files }) => ({ ...g, hosts: [...h], processes: [...processes], files: [...files] }))
-      .sort((a, b) => b.count - a.count || a.package.localeCompare(b.package));
+      .sort((a, b) => Number(a.cause === 'passes-now') - Number(b.cause === 'passes-now') || b.count - a.count || a.package.localeCompare(b.package));
     const sources = (m: Map<string, SourceAcc>) => [...m.values()].map(({ g, hosts: h }) => ({ ...g, hosts: [...h] })).sort((a, b) => b.count - a.count);
     const overall = (bit: Bit): Readiness => {
       if (hosts.length === 0) return { ready: false, reasons: ['no secnode records in the input: run permissive with SECNODE_AUDIT first'] };
