@@ -1,12 +1,12 @@
 // `npm run bench [-- --quick]`: times `secnode` against `node` on generated module graphs and real
-// command-line tools, on the system Node (20) and Node 24, and prints ratios and per-module costs.
+// command-line tools, on the system Node (20) and the pinned Nodes (22, 24, 26), and prints ratios and per-module costs.
 // Env: BENCH_RUNS=<n> overrides the number of measured runs. Never fails on a missed target.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureNode24 } from '../test/install-node24.mjs';
+import { ensureNodes } from '../test/install-node.mjs';
 import { writeGraph, writeHello } from './graphs.mjs';
 import { benchReport } from './report.mjs';
 import { countModules, median, sameOutput, timePair } from './measure.mjs';
@@ -81,7 +81,7 @@ try {
   const fileList = join(tmp, 'files.json');
   writeFileSync(fileList, JSON.stringify(graphFiles));
 
-  const versions = [dirname(process.execPath), ensureNode24()].map((bin) => {
+  const versions = [dirname(process.execPath), ...ensureNodes()].map((bin) => {
     const node = join(bin, 'node');
     return { bin, node, version: spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim() };
   });
@@ -89,7 +89,7 @@ try {
   const timed = NODE_MAJOR ? versions.filter((v) => v.version.startsWith(`v${NODE_MAJOR}.`)) : versions;
 
   // Modules each tool loads, counted once with Node 24 (the graphs' counts double as a generator check).
-  const v24 = versions[1];
+  const v24 = versions.find((v) => v.version.startsWith('v24.'));
   for (const c of cases) {
     const counted = countModules(v24.node, c.args, opts(v24), tmp);
     if (c.modules === undefined) c.modules = counted;

@@ -51,7 +51,11 @@ describe.each(nodes())('$name', (n) => {
     const procs = 6;
     await Promise.all(Array.from({ length: procs }, () => new Promise<void>((done, fail) => {
       const p = spawn(SECNODE, [join(dir, 'many.cjs')], { env: envFor(n, { SECNODE_AUDIT: `file:${log}` }), stdio: 'ignore' });
-      p.on('exit', (code) => (code === 0 ? done() : fail(new Error(`exit ${String(code)}`))));
+      const timer = setTimeout(() => p.kill('SIGKILL'), 40_000);
+      p.on('exit', (code, signal) => {
+        clearTimeout(timer);
+        if (code === 0) done(); else fail(new Error(`exit ${String(code)} ${String(signal)}`));
+      });
     })));
     const recs = parse(readFileSync(log, 'utf8'));
     const perProcess = 1 + 3 * 41;
@@ -73,7 +77,7 @@ describe.each(nodes())('$name', (n) => {
 
   it('sends records to syslog, read back from a real /dev/log listener', () => {
     const sock = mkdtempSync(join(dir, 'dev-'));
-    const listener = 'import socket,sys\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\n'
+    const listener = 'import socket,sys\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.settimeout(20)\ns.bind(sys.argv[1])\n'
       + 'open(sys.argv[2],"w").close()\nn=0\nwith open(sys.argv[3],"wb") as o:\n  while n<3:\n    o.write(s.recv(65536)+b"\\n"); o.flush(); n+=1\n';
     writeFileSync(join(sock, 'listen.py'), listener);
     const bits = POLICIES.RF.map(shQuote).join(' ');

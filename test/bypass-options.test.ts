@@ -198,11 +198,12 @@ describe.each(nodes())('$name', (n) => {
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    await new Promise<void>((resolve) => {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no "ready" within 20 s: ${stdout}${stderr}`)), 20_000);
       child.stdout.on('data', (d: Buffer) => {
         const first = stdout === '';
         stdout += d.toString();
-        if (first && stdout.startsWith('ready\n')) resolve();
+        if (first && stdout.startsWith('ready\n')) { clearTimeout(timer); resolve(); }
       });
     });
     child.kill('SIGUSR1');

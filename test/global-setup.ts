@@ -1,14 +1,31 @@
-// Installs Node 24 before the suite so process-level tests run under both Node versions.
+// Installs the pinned Node versions before the suite, and checks the version of every `node` it will use,
+// so process-level tests run under Node 20 (the machine's), 22, 24 and 26.
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 // @ts-expect-error plain ESM helper shared with the benchmark
-import { ensureNode24 } from './install-node24.mjs';
+import { ensureNode, NODE_VERSIONS } from './install-node.mjs';
+
+/** The Node versions under test: the machine's `node` (must be 20.x) and the pinned ones. */
+const WANTED = [{ major: 20, bin: () => dirname(process.execPath) }, ...(NODE_VERSIONS as string[]).map((v) => ({
+  major: Number(v.split('.')[0]), bin: () => ensureNode(v) as string,
+}))];
+
+/** Runs `<bin>/node --version` and fails loudly unless it is the major expected. */
+function checked(bin: string, major: number): { bin: string; version: string } {
+  const version = execFileSync(join(bin, 'node'), ['--version'], { encoding: 'utf8' }).trim();
+  if (!version.startsWith(`v${major}.`)) {
+    throw new Error(`expected Node ${major}.x at ${join(bin, 'node')}, found ${version}: run the suite with the machine's Node 20`);
+  }
+  return { bin, version };
+}
 
 export default function setup(project: TestProject): void {
-  project.provide('node24Bin', ensureNode24() as string);
+  project.provide('nodeBins', WANTED.map((w) => checked(w.bin(), w.major)));
 }
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    node24Bin: string;
+    nodeBins: { bin: string; version: string }[];
   }
 }

@@ -23,13 +23,17 @@ function startKiosk(n: ReturnType<typeof nodes>[number], plugins: string, log: s
   return new Promise((ok, fail) => {
     let out = '';
     let err = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      fail(new Error(`kiosk not listening within 20 s: ${out}${err}`));
+    }, 20_000);
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) ok({ url: m[1] as string, child });
+      if (m) { clearTimeout(timer); ok({ url: m[1] as string, child }); }
     });
     child.stderr?.on('data', (d: Buffer) => { err += d.toString(); });
-    child.on('exit', (code) => fail(new Error(`kiosk exited ${String(code)}: ${err}`)));
+    child.on('exit', (code) => { clearTimeout(timer); fail(new Error(`kiosk exited ${String(code)}: ${err}`)); });
   });
 }
 

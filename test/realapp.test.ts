@@ -1,12 +1,15 @@
 // The operator's walk-through on a real package tree that no one here wrote (express and chalk from the
-// npm registry): permissive run with records → scan predicts it → enforced run refused → scan --fix →
-// enforced run starts, on both Node versions.
+// npm registry, pinned by test/fixtures/realapp's lockfile and installed once with `npm ci`): permissive
+// run with records → scan predicts it → enforced run refused → scan --fix → enforced run starts, on every
+// Node version.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodes, SECNODE, SECNODECTL, run } from './helpers/run.js';
+// @ts-expect-error plain ESM helper shared with .ci/run
+import { ensureFixture } from './install-fixture.mjs';
 
 const APP = `import express from 'express';
 import chalk from 'chalk';
@@ -16,15 +19,11 @@ const server = app.listen(0, '127.0.0.1', () => { console.log(chalk.green('liste
 `;
 
 let dir = '';
-let installError = '';
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'secnode-realapp-'));
-  writeFileSync(join(dir, 'package.json'), '{ "name": "realapp", "private": true }\n');
-  const npm = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', 'express@4.21.2', 'chalk@5.4.1'],
-    { cwd: dir, encoding: 'utf8', timeout: 120_000 });
-  if (npm.status !== 0) installError = `npm install failed: ${npm.stderr.trim().split('\n').at(-1) ?? ''}`;
+  cpSync(ensureFixture('realapp') as string, dir, { recursive: true });
   writeFileSync(join(dir, 'app.mjs'), APP, { mode: 0o755 });
-});
+}, 300_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** npm's modes: package files 0644 (what a fresh install gives, before any --fix). */
@@ -38,7 +37,6 @@ const ctl = (args: string[]) => spawnSync(process.execPath, [SECNODECTL, ...args
 
 describe.each(nodes())('real package tree ($name)', (n) => {
   it('status, permissive run with records, scan predicts it, fix, enforced run', () => {
-    expect(installError).toBe('');
     resetModes();
     expect(JSON.parse(ctl(['status', '--json']).stdout)).toMatchObject({ kernel: { check: 'supported' } });
     const log = join(dir, `audit-${n.name}.jsonl`);

@@ -36,15 +36,27 @@ function through(door: Door, n: NodeUnderTest, args: readonly string[], policy: 
 // (a) A file open for writing anywhere is "busy" for the kernel (ETXTBSY): refused under RF.
 // ---------------------------------------------------------------------------------------------------
 
-/** Starts a process that holds an O_WRONLY fd on `path` until killed; resolves once the fd is open. */
+/** Every writer started and not yet seen to exit: killed after each test, whatever happened in it. */
+const writers = new Set<ChildProcess>();
+afterEach(async () => { await Promise.all([...writers].map(stop)); });
+
+/** Starts a process that holds an O_WRONLY fd on `path` until killed; resolves once the fd is open (within 10 s). */
 async function holdOpenForWriting(path: string): Promise<ChildProcess> {
   const child = spawn('/bin/sh', ['-c', 'exec 3>>"$1" && echo ready && exec sleep 600', 'holder', path], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`writer exited early (${String(code)})`)));
-    child.stdout?.once('data', () => resolve());
-  });
-  child.removeAllListeners('exit');
+  writers.add(child);
+  child.once('exit', () => writers.delete(child));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('writer not ready within 10 s')), 10_000);
+      const fail = (e: Error) => { clearTimeout(timer); reject(e); };
+      child.once('error', fail);
+      child.once('exit', (code) => fail(new Error(`writer exited early (${String(code)})`))); // a no-op once ready
+      child.stdout?.once('data', () => { clearTimeout(timer); resolve(); });
+    });
+  } catch (e) {
+    await stop(child);
+    throw e;
+  }
   return child;
 }
 

@@ -14,15 +14,18 @@ export const REGISTER = join(ROOT, 'dist', 'loader', 'register.cjs');
 /** The built secnodectl. */
 export const SECNODECTL = join(ROOT, 'dist', 'runtime', 'secnodectl.js');
 
-/** A Node version under test: its name, the directory of its `node` binary, and the hook backend it gets. */
-export interface NodeUnderTest { readonly name: string; readonly bin: string; readonly major: number; readonly backend: Backend }
+/** A Node version under test: its name, the directory of its `node` binary, its version and the hook backend it gets. */
+export interface NodeUnderTest { readonly name: string; readonly bin: string; readonly major: number; readonly version: string; readonly backend: Backend }
 
-/** Node 20 (the one running vitest) and Node 24 (installed by the global setup). */
+/**
+ * Node 20 (the machine's), 22, 24 and 26 (installed by the global setup, which checked each binary's
+ * `node --version`): name and major come from that real version, the backend from `backendFor`.
+ */
 export function nodes(): NodeUnderTest[] {
-  return [
-    { name: `node${process.versions.node.split('.')[0]}`, bin: dirname(process.execPath), major: Number(process.versions.node.split('.')[0]), backend: backendFor(process.version) },
-    { name: 'node24', bin: inject('node24Bin'), major: 24, backend: 'sync-hooks' },
-  ];
+  return inject('nodeBins').map(({ bin, version }) => {
+    const major = Number(version.slice(1).split('.')[0]);
+    return { name: `node${major}`, bin, major, version, backend: backendFor(version) };
+  });
 }
 
 /** The four policies of the kernel's matrix (bits set with their locks). */
