@@ -131,7 +131,7 @@ function guardCall(ctx: Context, argv: unknown[], shape: Shape, fork: boolean): 
     const execArgv = Array.isArray(options?.execArgv) ? options.execArgv as unknown[] : process.execArgv;
     refuseChild(ctx, fork ? { execArgv, env }
       : shell ? { nodeArgs: shellNodeArgs(words), env }
-        : { nodeArgs: isNodeCommand(argv[0]) ? args : undefined, env });
+        : { nodeArgs: isNodeCommand(argv[0]) ? args : shellArgs(argv[0], args), env });
   }
   if (!envNeedsSecnode(ctx, env)) return argv;
   const out = [...argv];
@@ -164,9 +164,12 @@ function guardEnvPairs(ctx: Context, options: unknown): unknown {
   return { ...o, envPairs };
 }
 
-/** The Node arguments of a shell child (`/bin/sh -c LINE`), when its line runs Node. */
+/** The Node arguments of a shell child (`sh -c LINE`, `bash -ec LINE`…), when its line runs Node. */
 function shellArgs(file: unknown, args: readonly unknown[]): string[] | undefined {
-  return args[0] === '-c' && typeof args[1] === 'string' && /(^|\/)(ba|da|z|k)?sh$/.test(String(file)) ? shellNodeArgs(args[1]) : undefined;
+  if (!/(^|\/)(ba|da|z|k|mk)?sh$/.test(String(file))) return undefined;
+  const at = args.findIndex((a) => typeof a === 'string' && /^-[a-z]*c[a-z]*$/.test(a)); // -c, -ec, -xc…
+  const line = at < 0 ? undefined : args[at + 1];
+  return typeof line === 'string' ? shellNodeArgs(line) : undefined;
 }
 
 /** Patches child_process so every child Node process (fork always) gets secnode first in NODE_OPTIONS. */
