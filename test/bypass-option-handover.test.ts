@@ -58,7 +58,7 @@ let fx: Fixtures;
 beforeAll(() => {
   fx = makeFixtures('option-handover', {
     'probe.js': PROBE, 'm.js': '', 'l.mjs': 'export {};\n', 'o.cnf': '\n', 'ld.env': 'LD_PRELOAD=/nonexistent.so\n',
-    'cache.js': CACHE, 'child.js': CHILD,
+    'cache.js': CACHE, 'child.js': CHILD, 'cache.env': 'NODE_COMPILE_CACHE=./cc-env\n',
   });
 });
 afterAll(() => fx.remove());
@@ -105,6 +105,11 @@ describe.each(nodes())('$name', (n: NodeUnderTest) => {
     const r = node(['--require', REGISTER, 'm.js'], { node: n, policy: 'RF', cwd: fx.dir, env: { NODE_COMPILE_CACHE: fx.path('cc-start') } });
     expect(r.status, show(r)).toBe(126);
     expect(r.stderr, show(r)).toContain('refused option NODE_COMPILE_CACHE: ');
+  });
+
+  it.skipIf(!hasCache)('--env-file setting NODE_COMPILE_CACHE under RF: runs (Node does not turn the cache on from an env file), children get it off', () => {
+    const r = node(['--require', REGISTER, '--env-file=cache.env', 'child.js'], { node: n, policy: 'RF', cwd: fx.dir });
+    expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }, show(r)).toEqual({ status: 0, stdout: 'child 1 undefined\n', stderr: '' });
   });
 
   it.skipIf(!hasCache)('NODE_COMPILE_CACHE with NODE_DISABLE_COMPILE_CACHE=1 (as the launcher leaves it) under RF: runs, the cache stays off', () => {
