@@ -2,22 +2,9 @@
 // Node acts on before any preload appears): refuse it under enforcement, else exec node as asked.
 import { optionRefused } from '../src/errors.js';
 import { execv, readSecurebits } from '../src/kernel.js';
-import { optionNames, refusedOption, TAKES_VALUE } from '../src/options.js';
-import { splitNodeOptions } from '../src/preloads.js';
+import { refusedStart } from '../src/options.js';
 import { bitsHex, decodeBits } from '../src/securebits.js';
 import { readSettings } from '../src/settings.js';
-
-/** Node's own options in an argv (up to the script, `-`, `--`, or the code of `-e`/`-p`). */
-export function nodeOptionsOf(args: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i] ?? '';
-    if (a === '--' || a === '-' || !a.startsWith('-')) break;
-    out.push(a);
-    if (TAKES_VALUE.has(a.replace(/_/g, '-'))) out.push(args[++i] ?? '');
-  }
-  return out;
-}
 
 /** Runs the preflight; returns an exit status only when it does not exec node. */
 export function preflight(args: readonly string[]): number {
@@ -25,8 +12,8 @@ export function preflight(args: readonly string[]): number {
   if (nodeBin === undefined) return 2;
   try {
     const raw = readSecurebits();
-    const names = optionNames([...splitNodeOptions(nodeOptions), ...nodeOptionsOf(rest)]);
-    const refused = refusedOption(names, decodeBits(raw), readSettings(process.env).forced, (o) => o.early);
+    const start = { args: rest, env: { NODE_OPTIONS: nodeOptions } };
+    const refused = refusedStart(start, decodeBits(raw), readSettings(process.env).forced, (v) => v.early);
     if (refused) throw optionRefused(refused.name, `${refused.why} (enforced by ${refused.rule})`, bitsHex(raw));
   } catch (e) {
     const err = e as { message?: string; code?: string; hint?: string };

@@ -1,75 +1,101 @@
-// Node options that would load or run code out of secnode's sight: what each needs to be refused.
+// What enforcement refuses among the options and environment a Node process starts with: one table
+// (src/options/) applied alike to the main thread, workers, children and the launcher.
 import { enforcingRule, type Forced } from './policy.js';
+import { parseNodeOptions } from './preloads.js';
 import type { ExecBits } from './securebits.js';
+import { optionNames, scanOptions } from './options/argv.js';
+import { envEntry, optionEntry, subcommandVerdict } from './options/table.js';
+import type { Governs, Verdict } from './options/verdicts.js';
 
-/** Which enforcement refuses an option: file (RF), interactive (DI), or either. */
-export type Governs = 'file' | 'interactive' | 'any';
+export { optionName, optionNames, scanOptions, type FoundOption, type Scan } from './options/argv.js';
+export { ENV_TABLE, OPTION_TABLE, envEntry, optionEntry, subcommandVerdict, type EnvEntry, type OptionEntry } from './options/table.js';
+export type { EnvVerdict, Governs, Verdict } from './options/verdicts.js';
 
-/** Why an option is unsafe, and whether Node acts on it before any preload (only the launcher can refuse those). */
-export interface UnsafeOption { readonly governs: Governs; readonly why: string; readonly early: boolean }
+/** A refused option, subcommand or variable: its name, the bit or setting that refuses it, and why. */
+export interface Refusal { readonly name: string; readonly rule: string; readonly why: string }
 
-const LOADER = 'loader modules run in Node\'s hooks thread, where secnode cannot check what they load';
-const SNAPSHOT = 'a snapshot holds code that Node builds or runs without preloads or checks';
-const POLICY = 'a policy manifest changes how Node loads modules, out of secnode\'s sight';
-const CONFIG = 'a config file sets Node options (preloads, loaders, the inspector) before secnode runs';
-const INSPECTOR = 'the inspector runs code sent over its socket, and opens before any check can run';
+/** Which verdicts a caller gates (all by default; the launcher's preflight only those Node acts on early). */
+export type Accept = (v: Verdict) => boolean;
+const ALL: Accept = () => true;
 
-/** Unsafe options by normalized name. */
-export const UNSAFE_OPTIONS: ReadonlyMap<string, UnsafeOption> = new Map(Object.entries({
-  '--loader': { governs: 'file', why: LOADER, early: false },
-  '--experimental-loader': { governs: 'file', why: LOADER, early: false },
-  '--snapshot-blob': { governs: 'file', why: SNAPSHOT, early: true },
-  '--build-snapshot': { governs: 'file', why: SNAPSHOT, early: true },
-  '--build-snapshot-config': { governs: 'file', why: SNAPSHOT, early: true },
-  '--experimental-policy': { governs: 'file', why: POLICY, early: false },
-  '--policy-integrity': { governs: 'file', why: POLICY, early: false },
-  '--experimental-network-imports': { governs: 'file', why: 'code fetched over the network cannot be checked', early: false },
-  '--expose-internals': { governs: 'any', why: 'Node\'s internal modules bypass secnode\'s guards', early: false },
-  '--experimental-config-file': { governs: 'any', why: CONFIG, early: true },
-  '--experimental-default-config-file': { governs: 'any', why: CONFIG, early: true },
-  '--inspect': { governs: 'interactive', why: INSPECTOR, early: true },
-  '--inspect-brk': { governs: 'interactive', why: INSPECTOR, early: true },
-  '--inspect-wait': { governs: 'interactive', why: INSPECTOR, early: true },
-  '--inspect-brk-node': { governs: 'interactive', why: INSPECTOR, early: true },
-} satisfies Record<string, UnsafeOption>));
+type Env = Readonly<Record<string, string | undefined>>;
 
-/** Node options that take their value as the next argument (the rest use `--opt=value` or none). */
-export const TAKES_VALUE: ReadonlySet<string> = new Set(['-r', '--require', '--import', '--loader', '--experimental-loader',
-  '-e', '--eval', '-p', '--print', '-pe', '--input-type', '-C', '--conditions', '--env-file', '--env-file-if-exists',
-  '--experimental-config-file', '--title', '--watch-path', '--inspect-port', '--debug-port', '--disable-warning',
-  '--redirect-warnings', '--test-name-pattern', '--test-reporter', '--test-reporter-destination', '--test-skip-pattern',
-  '--experimental-default-type']);
-
-/** Node's spelling of an option token: the name before `=`, with `_` read as `-`. */
-export function optionName(token: string): string {
-  const name = token.split('=', 1)[0] ?? token;
-  return name.startsWith('--') ? `--${name.slice(2).replace(/_/g, '-')}` : name;
-}
-
-/** The option names in a list of Node options, skipping the values of options that take one. */
-export function optionNames(tokens: readonly string[]): string[] {
-  const names: string[] = [];
-  for (let i = 0; i < tokens.length; i++) {
-    const name = optionName(tokens[i] ?? '');
-    names.push(name);
-    if (TAKES_VALUE.has(name) && !(tokens[i] ?? '').includes('=')) i++;
-  }
-  return names;
-}
-
-/** The bit or setting that refuses an option governed by `governs`, or null when none does. */
+/** The bit or setting that refuses what `governs` names, or null when none does. */
 export function ruleForOption(governs: Governs, bits: ExecBits, forced: Forced): string | null {
   if (governs !== 'any') return enforcingRule(governs, bits, forced);
   return enforcingRule('file', bits, forced) ?? enforcingRule('interactive', bits, forced);
 }
 
-/** The first unsafe option (of those `accept` selects) that enforcement refuses, with its rule and reason. */
-export function refusedOption(names: readonly string[], bits: ExecBits, forced: Forced,
-  accept: (o: UnsafeOption) => boolean = () => true): { name: string; rule: string; why: string } | undefined {
+function refusal(name: string, verdict: Verdict | undefined, bits: ExecBits, forced: Forced, accept: Accept): Refusal | undefined {
+  if (verdict?.governs == null || !accept(verdict)) return undefined;
+  const rule = ruleForOption(verdict.governs, bits, forced);
+  return rule === null ? undefined : { name, rule, why: verdict.why };
+}
+
+/** The first of the (normalised) option names that enforcement refuses. */
+export function refusedOption(names: readonly string[], bits: ExecBits, forced: Forced, accept: Accept = ALL): Refusal | undefined {
   for (const name of names) {
-    const unsafe = UNSAFE_OPTIONS.get(name);
-    const rule = unsafe !== undefined && accept(unsafe) ? ruleForOption(unsafe.governs, bits, forced) : null;
-    if (unsafe !== undefined && rule !== null) return { name, rule, why: unsafe.why };
+    const r = refusal(name, optionEntry(name), bits, forced, accept);
+    if (r) return r;
   }
   return undefined;
+}
+
+/** The refusal of a NODE_OPTIONS value: an option in it, or (under any enforcement) a value Node cannot parse. */
+export function refusedNodeOptions(value: string | undefined, bits: ExecBits, forced: Forced, accept: Accept = ALL): Refusal | undefined {
+  if (value === undefined || value === '') return undefined;
+  const { tokens, error } = parseNodeOptions(value);
+  if (error !== undefined) {
+    const rule = ruleForOption('any', bits, forced);
+    if (rule !== null) return { name: 'NODE_OPTIONS', rule, why: `Node cannot parse it (${error}), so what it holds cannot be judged` };
+  }
+  return refusedOption(optionNames(tokens), bits, forced, accept);
+}
+
+/** The first environment variable enforcement refuses (NODE_OPTIONS aside; neutralised ones are not refused). */
+export function refusedEnvVar(env: Env, bits: ExecBits, forced: Forced, accept: Accept = ALL): Refusal | undefined {
+  for (const name in env) {
+    if (env[name] === undefined) continue;
+    const e = envEntry(name);
+    if (e === undefined || e.neutral) continue;
+    const r = refusal(name, e, bits, forced, accept);
+    if (r) return r;
+  }
+  return undefined;
+}
+
+/** Variables present in `env` that enforcement neutralises instead of refusing (NODE_COMPILE_CACHE under RF). */
+export function neutralisedEnvVars(env: Env, bits: ExecBits, forced: Forced): string[] {
+  const out: string[] = [];
+  for (const name in env) {
+    const e = envEntry(name);
+    if (env[name] !== undefined && e?.neutral === true && e.governs !== null && ruleForOption(e.governs, bits, forced) !== null) out.push(name);
+  }
+  return out;
+}
+
+/** What a Node process is started with: its Node options (execArgv, or the arguments before the script), and its environment. */
+export interface StartShape {
+  /** Node options only (execArgv, a worker's or fork's execArgv): every token is scanned. */
+  readonly execArgv?: readonly string[];
+  /** A command line after the Node binary: options up to the script or subcommand, then the program's arguments. */
+  readonly args?: readonly string[];
+  /** The environment: NODE_OPTIONS is parsed; other variables are judged when `vars` is true. */
+  readonly env?: Env;
+  readonly vars?: boolean;
+}
+
+/** The first thing in a start that enforcement refuses: an option, a subcommand, NODE_OPTIONS, a variable. */
+export function refusedStart(start: StartShape, bits: ExecBits, forced: Forced, accept: Accept = ALL): Refusal | undefined {
+  const names = start.execArgv === undefined ? [] : optionNames(start.execArgv);
+  let operand: string | undefined;
+  if (start.args !== undefined) {
+    const scan = scanOptions(start.args, 'stop');
+    names.push(...scan.options.map((o) => o.name));
+    operand = scan.operand === undefined ? undefined : start.args[scan.operand];
+  }
+  return refusedOption(names, bits, forced, accept)
+    ?? (operand === undefined ? undefined : refusal(`node ${operand}`, subcommandVerdict(operand), bits, forced, accept))
+    ?? refusedNodeOptions(start.env?.NODE_OPTIONS, bits, forced, accept)
+    ?? (start.vars === true && start.env !== undefined ? refusedEnvVar(start.env, bits, forced, accept) : undefined);
 }

@@ -3,6 +3,7 @@ import { realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { scanOptions } from './options/argv.js';
 
 /** A preload named by `--require`, `--import` or `--loader`, with its resolved path when it is a file. */
 export interface Preload {
@@ -11,25 +12,42 @@ export interface Preload {
   readonly path: string | undefined;
 }
 
-/** Splits NODE_OPTIONS the way Node does: spaces separate, double quotes group, backslash escapes in quotes. */
-export function splitNodeOptions(value: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  let started = false;
+/** NODE_OPTIONS as Node reads it: the tokens, and Node's error when it refuses the value (then it does not start). */
+export interface ParsedNodeOptions { readonly tokens: string[]; readonly error: string | undefined }
+
+/**
+ * Parses NODE_OPTIONS exactly as Node does (ParseNodeOptionsEnvVar): only a space separates tokens
+ * outside quotes (tabs and newlines are token characters); `"` opens or closes a string anywhere in a
+ * token and is dropped (so `--ins"pect"` is `--inspect`, and `""` alone makes no token); inside a string
+ * `\` takes the next character literally. A trailing `\` in a string, or an unterminated string, is an
+ * error: Node refuses to start, and so must anything that gates on the tokens.
+ */
+export function parseNodeOptions(value: string): ParsedNodeOptions {
+  const tokens: string[] = [];
+  let inString = false;
+  let fresh = true;
   for (let i = 0; i < value.length; i++) {
-    const c = value[i];
-    if (quoted && c === '\\' && i + 1 < value.length) { cur += value[++i]; continue; }
-    if (c === '"') { quoted = !quoted; started = true; continue; }
-    if (c === ' ' && !quoted) {
-      if (started) out.push(cur);
-      cur = ''; started = false;
+    let c = value[i] as string;
+    if (c === '\\' && inString) {
+      if (i + 1 === value.length) return { tokens, error: 'invalid value for NODE_OPTIONS (invalid escape)' };
+      c = value[++i] as string;
+    } else if (c === ' ' && !inString) {
+      fresh = true;
+      continue;
+    } else if (c === '"') {
+      inString = !inString;
       continue;
     }
-    cur += c; started = true;
+    if (fresh) tokens.push(c);
+    else tokens[tokens.length - 1] += c;
+    fresh = false;
   }
-  if (started) out.push(cur);
-  return out;
+  return { tokens, error: inString ? 'invalid value for NODE_OPTIONS (unterminated string)' : undefined };
+}
+
+/** The tokens of NODE_OPTIONS as Node splits them (see `parseNodeOptions` for the error case). */
+export function splitNodeOptions(value: string): string[] {
+  return parseNodeOptions(value).tokens;
 }
 
 const FLAGS: Readonly<Record<string, Preload['flag']>> = {
@@ -40,14 +58,9 @@ const FLAGS: Readonly<Record<string, Preload['flag']>> = {
 /** Lists the preload options in a token list (execArgv or NODE_OPTIONS), in order. */
 export function preloadOptions(tokens: readonly string[]): { flag: Preload['flag']; spec: string }[] {
   const found: { flag: Preload['flag']; spec: string }[] = [];
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i] ?? '';
-    const eq = t.indexOf('=');
-    const name = t.startsWith('--') && eq > 0 ? t.slice(0, eq) : t;
+  for (const { name, value } of scanOptions(tokens, 'skip').options) {
     const flag = FLAGS[name];
-    if (flag === undefined) continue;
-    const spec = name === t ? tokens[++i] : t.slice(eq + 1);
-    if (spec !== undefined) found.push({ flag, spec });
+    if (flag !== undefined && value !== undefined) found.push({ flag, spec: value });
   }
   return found;
 }

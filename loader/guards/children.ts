@@ -1,5 +1,7 @@
 // Child processes: a child Node process started with a custom environment still gets secnode.
 import { basename } from 'node:path';
+import { optionRefused } from '../../src/errors.js';
+import { neutralisedEnvVars, refusedStart } from '../../src/options.js';
 import type { Context } from '../context.js';
 import { wrapMethod } from './patch.js';
 import { selfFirst, withSelfFirst } from '../self-first.js';
@@ -22,9 +24,14 @@ function settingsVars(ctx: Context): Env {
   return vars;
 }
 
+/** True when `env` names a compile cache that enforcement keeps off and nothing turns it off yet. */
+function cacheToNeutralise(ctx: Context, env: Env): boolean {
+  return env.NODE_DISABLE_COMPILE_CACHE === undefined && neutralisedEnvVars(env, ctx.bits, ctx.settings.forced).length > 0;
+}
+
 /** True when `env` would start a Node process without secnode first or with weaker settings. */
 export function envNeedsSecnode(ctx: Context, env: Env): boolean {
-  if (!selfFirst(env.NODE_OPTIONS)) return true;
+  if (!selfFirst(env.NODE_OPTIONS) || cacheToNeutralise(ctx, env)) return true;
   return Object.entries(settingsVars(ctx)).some(([k, v]) => (k === 'SECNODE_AUDIT' ? env[k] === undefined : env[k] !== v));
 }
 
@@ -43,6 +50,7 @@ export function envWithSecnode(ctx: Context, env: Env): Env {
 /** Puts secnode first in `env.NODE_OPTIONS` and the forced settings into `env`, in place. */
 export function restoreSecnode(ctx: Context, env: Env): void {
   env.NODE_OPTIONS = withSelfFirst(env.NODE_OPTIONS);
+  if (cacheToNeutralise(ctx, env)) env.NODE_DISABLE_COMPILE_CACHE = '1';
   for (const [k, v] of Object.entries(settingsVars(ctx))) if (k !== 'SECNODE_AUDIT' || env[k] === undefined) env[k] = v;
 }
 
@@ -65,6 +73,37 @@ export function shellProgram(line: string): string {
   return (words[i] ?? '').replace(/^(['"])(.*)\1$/, '$2');
 }
 
+/** The words after the first Node program in a shell command line (quotes and escapes dropped), if one runs Node. */
+export function shellNodeArgs(line: string): string[] | undefined {
+  const words = line.replace(/["'\\]/g, '').split(/[\s;&|()<>`]+/).filter((w) => w !== '');
+  const at = words.findIndex((w) => isNodeCommand(w));
+  return at < 0 ? undefined : words.slice(at + 1);
+}
+
+/** What a child is started with, as far as the table is concerned. */
+interface ChildStart {
+  /** Arguments after the program, when it is Node (its options come first). */
+  readonly nodeArgs?: readonly unknown[] | undefined;
+  /** A Node child's execArgv (fork). */
+  readonly execArgv?: readonly unknown[] | undefined;
+  readonly env: Env;
+}
+
+/**
+ * Under enforcement, throws ERR_SECNODE_OPTION_REFUSED when a child would start with what this process's
+ * own start would have refused: Node options in its arguments or execArgv, NODE_OPTIONS, or an unsafe
+ * variable in its environment (for any program: the bits are inherited, and so is the environment).
+ */
+function refuseChild(ctx: Context, child: ChildStart): void {
+  if (!ctx.enforcing) return;
+  const refused = refusedStart({
+    env: child.env, vars: true,
+    ...(child.nodeArgs === undefined ? {} : { args: child.nodeArgs.map(String) }),
+    ...(child.execArgv === undefined ? {} : { execArgv: child.execArgv.map(String) }),
+  }, ctx.bits, ctx.settings.forced);
+  if (refused) throw optionRefused(refused.name, `${refused.why} (enforced by ${refused.rule}; in a child process's start)`, ctx.hex);
+}
+
 /** Where a child_process function takes its options: after an optional args array, or first. */
 type Shape = 'args' | 'shell';
 
@@ -76,17 +115,24 @@ function optionsSlot(argv: unknown[], shape: Shape): number {
 }
 
 /** Rewrites a call's arguments so a Node child (or any child, under enforcement) keeps secnode. */
-function guardCall(ctx: Context, argv: unknown[], shape: Shape, alwaysNode: boolean): unknown[] {
+function guardCall(ctx: Context, argv: unknown[], shape: Shape, fork: boolean): unknown[] {
   const at = optionsSlot(argv, shape);
   const slot = argv[at];
-  const options = typeof slot === 'object' && slot !== null ? slot as { env?: unknown; shell?: unknown } : undefined;
+  const options = typeof slot === 'object' && slot !== null ? slot as { env?: unknown; shell?: unknown; execArgv?: unknown } : undefined;
   if (slot !== undefined && slot !== null && typeof slot !== 'function' && options === undefined) return argv; // Node throws.
-  const line = shape === 'shell' || (options?.shell !== undefined && options.shell !== false)
-    ? shellProgram([argv[0], ...(Array.isArray(argv[1]) ? argv[1] : [])].map(String).join(' '))
-    : argv[0];
-  if (!alwaysNode && !ctx.enforcing && !isNodeCommand(line)) return argv;
+  const shell = shape === 'shell' || (options?.shell !== undefined && options.shell !== false);
+  const words = [argv[0], ...(Array.isArray(argv[1]) ? argv[1] : [])].map(String).join(' ');
+  const line = shell ? shellProgram(words) : argv[0];
+  if (!fork && !ctx.enforcing && !isNodeCommand(line)) return argv;
   const given = options?.env;
   const env = typeof given === 'object' && given !== null ? given as Env : process.env;
+  if (ctx.enforcing) {
+    const args = Array.isArray(argv[1]) ? argv[1] as unknown[] : [];
+    const execArgv = Array.isArray(options?.execArgv) ? options.execArgv as unknown[] : process.execArgv;
+    refuseChild(ctx, fork ? { execArgv, env }
+      : shell ? { nodeArgs: shellNodeArgs(words), env }
+        : { nodeArgs: isNodeCommand(argv[0]) ? args : shellArgs(argv[0], args), env });
+  }
   if (!envNeedsSecnode(ctx, env)) return argv;
   const out = [...argv];
   const fixed = { ...options, env: envWithSecnode(ctx, env) };
@@ -101,7 +147,7 @@ const SHAPES: Readonly<Record<string, Shape>> = {
 
 /** The low-level `ChildProcess#spawn({ file, envPairs })` that every asynchronous child goes through. */
 function guardEnvPairs(ctx: Context, options: unknown): unknown {
-  const o = options as { file?: unknown; envPairs?: unknown } | null | undefined;
+  const o = options as { file?: unknown; args?: unknown; envPairs?: unknown } | null | undefined;
   if (typeof o !== 'object' || o === null || !Array.isArray(o.envPairs)) return options;
   if (!ctx.enforcing && !isNodeCommand(o.file)) return options;
   const env: Env = {};
@@ -110,10 +156,20 @@ function guardEnvPairs(ctx: Context, options: unknown): unknown {
     const eq = text.indexOf('=');
     if (eq > 0 && !(text.slice(0, eq) in env)) env[text.slice(0, eq)] = text.slice(eq + 1);
   }
+  const args = Array.isArray(o.args) ? (o.args as unknown[]).slice(1) : [];
+  refuseChild(ctx, { nodeArgs: isNodeCommand(o.file) ? args : shellArgs(o.file, args), env });
   if (!envNeedsSecnode(ctx, env)) return options;
   const fixed = envWithSecnode(ctx, env);
   const envPairs = Object.entries(fixed).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`]));
   return { ...o, envPairs };
+}
+
+/** The Node arguments of a shell child (`sh -c LINE`, `bash -ec LINE`…), when its line runs Node. */
+function shellArgs(file: unknown, args: readonly unknown[]): string[] | undefined {
+  if (!/(^|\/)(ba|da|z|k|mk)?sh$/.test(String(file))) return undefined;
+  const at = args.findIndex((a) => typeof a === 'string' && /^-[a-z]*c[a-z]*$/.test(a)); // -c, -ec, -xc…
+  const line = at < 0 ? undefined : args[at + 1];
+  return typeof line === 'string' ? shellNodeArgs(line) : undefined;
 }
 
 /** Patches child_process so every child Node process (fork always) gets secnode first in NODE_OPTIONS. */
@@ -137,6 +193,8 @@ export function guardExecve(ctx: Context): void {
     const [file, args, given] = argv;
     if (!ctx.enforcing && !isNodeCommand(file)) return Reflect.apply(original, this, argv);
     const env = typeof given === 'object' && given !== null ? given as Env : process.env;
+    const rest = Array.isArray(args) ? (args as unknown[]).slice(1) : [];
+    refuseChild(ctx, { nodeArgs: isNodeCommand(file) ? rest : shellArgs(file, rest), env });
     if (!envNeedsSecnode(ctx, env)) return Reflect.apply(original, this, argv);
     return Reflect.apply(original, this, [file, args ?? [], envWithSecnode(ctx, env), ...argv.slice(3)]);
   });

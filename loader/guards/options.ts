@@ -1,8 +1,7 @@
 // Node options and channels that would load or run code out of secnode's sight.
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { optionRefused } from '../../src/errors.js';
-import { optionNames, refusedOption, ruleForOption, type Governs } from '../../src/options.js';
-import { splitNodeOptions } from '../../src/preloads.js';
+import { neutralisedEnvVars, refusedStart, ruleForOption, type Governs } from '../../src/options.js';
 import type { Context } from '../context.js';
 import { replace } from './patch.js';
 import { gateGenerated, gateInline } from '../gate/gate.js';
@@ -57,32 +56,49 @@ export function guardBindings(ctx: Context): void {
   });
 }
 
-/** Refuses unsafe options (argv, NODE_OPTIONS, environment) at start-up under enforcement; guards SIGUSR1 and the compile cache. */
+/** What Node answers from `module.enableCompileCache()` when the cache is disabled (Node 22.1+). */
+function compileCacheDisabled(module: { constants?: { compileCacheStatus?: { DISABLED?: number } } }): object {
+  return { status: module.constants?.compileCacheStatus?.DISABLED ?? 3, message: 'Disabled by NODE_DISABLE_COMPILE_CACHE' };
+}
+
+/**
+ * Under file enforcement Node's compile cache stays off, never fatally: NODE_COMPILE_CACHE is neutralised
+ * for children (NODE_DISABLE_COMPILE_CACHE=1) and `module.enableCompileCache()` answers as Node does when
+ * the cache is disabled, so tools that turn it on (eslint, prettier) keep working. A cache already on at
+ * start-up (NODE_COMPILE_CACHE through `--require secnode/register`, which starts too late to turn it
+ * off) would serve compiled code for checked files: that start is refused.
+ */
+function keepCompileCacheOff(ctx: Context, fileRule: string): void {
+  const module = createRequire(import.meta.url)('node:module') as {
+    enableCompileCache?: unknown; getCompileCacheDir?: () => unknown; constants?: { compileCacheStatus?: { DISABLED?: number } };
+  };
+  if (typeof module.enableCompileCache !== 'function') return; // Node 20: no compile cache
+  if (module.getCompileCacheDir?.() !== undefined) {
+    throw refused(ctx, 'NODE_COMPILE_CACHE', 'Node\'s compile cache is on: it would run compiled code in place of the checked files; start through the secnode launcher, which turns it off', fileRule);
+  }
+  if (neutralisedEnvVars(process.env, ctx.bits, ctx.settings.forced).length > 0) process.env.NODE_DISABLE_COMPILE_CACHE = '1';
+  const disabled = compileCacheDisabled(module);
+  replace(module, 'enableCompileCache', function enableCompileCache(): object {
+    return { ...disabled };
+  });
+  syncBuiltinESMExports();
+}
+
+/**
+ * Refuses at start-up, under enforcement, what the table refuses in this process's start: options in
+ * execArgv and NODE_OPTIONS (as Node parsed them, `--env-file` included), the `node inspect` subcommand,
+ * and environment variables. Those Node acts on before any preload (inspector, linker, OpenSSL) have
+ * acted already when secnode runs as a preload: only the launcher stops them before they act.
+ * Also keeps the compile cache off (RF) and guards SIGUSR1 (DI).
+ */
 export function refuseUnsafeOptions(ctx: Context): void {
   if (!ctx.enforcing) return;
-  const names = optionNames([...process.execArgv, ...splitNodeOptions(process.env.NODE_OPTIONS ?? '')]);
-  const option = refusedOption(names, ctx.bits, ctx.settings.forced);
+  const start = { execArgv: process.execArgv, args: process.argv[1] === 'inspect' ? ['inspect'] : [], env: process.env, vars: true };
+  const option = refusedStart(start, ctx.bits, ctx.settings.forced);
   if (option) throw refused(ctx, option.name, option.why, option.rule);
   const fileRule = ruleFor(ctx, 'file');
-  const module = createRequire(import.meta.url)('node:module') as { enableCompileCache?: unknown };
-  if (fileRule !== null) {
-    const cacheWhy = 'Node\'s compile cache holds compiled code that Node runs without any check';
-    if (typeof module.enableCompileCache === 'function' && process.env.NODE_COMPILE_CACHE !== undefined) {
-      throw refused(ctx, 'NODE_COMPILE_CACHE', cacheWhy, fileRule);
-    }
-    if (process.env.NODE_REPL_EXTERNAL_MODULE !== undefined) {
-      throw refused(ctx, 'NODE_REPL_EXTERNAL_MODULE', 'the module is loaded in place of the REPL', fileRule);
-    }
-    if (typeof module.enableCompileCache === 'function') {
-      replace(module, 'enableCompileCache', function enableCompileCache(): never {
-        throw refused(ctx, 'module.enableCompileCache()', cacheWhy, fileRule);
-      });
-      syncBuiltinESMExports();
-    }
-  }
-  if (ruleFor(ctx, 'interactive') !== null) {
-    holdSigusr1(ctx);
-  }
+  if (fileRule !== null) keepCompileCacheOff(ctx, fileRule);
+  if (ruleFor(ctx, 'interactive') !== null) holdSigusr1(ctx);
 }
 
 /** Under deny-interactive, `inspector.open()` (and `inspector/promises`) throws ERR_SECNODE_INTERACTIVE_DENIED. */

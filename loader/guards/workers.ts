@@ -4,6 +4,8 @@ import type { Context } from '../context.js';
 import { replace } from './patch.js';
 import { gateGenerated } from '../gate/gate.js';
 import { envNeedsSecnode, envWithSecnode, restoreSecnode } from './children.js';
+import { optionRefused } from '../../src/errors.js';
+import { refusedStart } from '../../src/options.js';
 
 type Env = Record<string, string | undefined>;
 interface WorkerOptions { eval?: unknown; execArgv?: unknown; env?: unknown }
@@ -28,6 +30,23 @@ function workerOptions(ctx: Context, shareEnv: unknown, options: WorkerOptions |
   return out;
 }
 
+/**
+ * Under enforcement, throws ERR_SECNODE_OPTION_REFUSED when a worker would start with what this process's
+ * own start would have refused: an option in its `execArgv`, or in the NODE_OPTIONS of its own `env`
+ * (Node parses a worker's NODE_OPTIONS only when `env` is an object of its own).
+ */
+function refuseWorkerOptions(ctx: Context, shareEnv: unknown, opts: WorkerOptions | undefined): void {
+  if (!ctx.enforcing || opts === undefined) return;
+  const execArgv = Array.isArray(opts.execArgv) ? opts.execArgv.map(String) : undefined;
+  const env = typeof opts.env === 'object' && opts.env !== null && opts.env !== shareEnv ? opts.env as Env : undefined;
+  const nodeOptions = env?.NODE_OPTIONS;
+  const refused = refusedStart({
+    ...(execArgv === undefined ? {} : { execArgv }),
+    ...(nodeOptions === undefined ? {} : { env: { NODE_OPTIONS: String(nodeOptions) } }),
+  }, ctx.bits, ctx.settings.forced);
+  if (refused) throw optionRefused(refused.name, `${refused.why} (enforced by ${refused.rule}; in a worker's options)`, ctx.hex);
+}
+
 /** Replaces worker_threads.Worker (non-writable) by a transparent proxy that starts every worker with secnode. */
 export function guardWorkers(ctx: Context, exports: Record<string, unknown>): void {
   const Original = exports.Worker;
@@ -40,6 +59,7 @@ export function guardWorkers(ctx: Context, exports: Record<string, unknown>): vo
       if (options !== undefined && (typeof options !== 'object' || options === null)) return Reflect.construct(target, args, newTarget);
       const opts = options as WorkerOptions | undefined;
       if (opts?.eval === true) gateGenerated(ctx, 'worker eval');
+      refuseWorkerOptions(ctx, shareEnv, opts);
       return Reflect.construct(target, [filename, workerOptions(ctx, shareEnv, opts), ...args.slice(2)], newTarget);
     },
   });

@@ -283,7 +283,10 @@ describe('splitNodeOptions (Node\'s own rules)', () => {
     ['"a\\"b"', ['a"b']],
     ['"back\\\\slash"', ['back\\slash']],
     ['a\\b', ['a\\b']],
-    ['""', ['']],
+    ['""', []],
+    ['a "" b', ['a', 'b']],
+    ['--""inspect-brk', ['--inspect-brk']],
+    ['a\tb\nc', ['a\tb\nc']],
     ['x"y z"w', ['xy zw']],
   ] as const)('%j', (value, tokens) => {
     expect(splitNodeOptions(value)).toEqual(tokens);

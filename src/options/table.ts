@@ -1,0 +1,89 @@
+// The table: every option spelling of every supported Node version with whether it takes a value and
+// its verdict, and the environment variables with theirs. Facts come from the Node binaries
+// (node-data.ts, generated), verdicts from verdicts.ts (by hand).
+import { NODE_ALIAS_FACTS, NODE_OPTION_FACTS } from './node-data.js';
+import { ENV_VERDICTS, OPTION_VERDICTS, SUBCOMMAND_VERDICTS, type EnvVerdict, type Verdict } from './verdicts.js';
+
+/** One option spelling: its verdict, whether it takes a value, and what Node reads it as. */
+export interface OptionEntry extends Verdict {
+  readonly name: string;
+  /** Takes a value: `--opt=value`, or `--opt value` when the next argument does not start with `-`. */
+  readonly value: boolean;
+  /** Options after it are the program's arguments (Node's `--prof-process` expands to `--prof-process --`). */
+  readonly ends: boolean;
+  /** What Node expands an alias to (empty for a canonical option). */
+  readonly expands: readonly string[];
+}
+
+/** One environment variable (or prefix of names) with its verdict. */
+export interface EnvEntry extends EnvVerdict {
+  readonly name: string;
+}
+
+const VALUE_KINDS = new Set(['integer', 'uinteger', 'string', 'hostport', 'stringlist']);
+
+/** The spelling of an alias key: Node's keys end in `=` or ` <arg>` when the alias applies only with a value. */
+export function aliasSpelling(key: string): string {
+  return key.replace(/(=| <arg>)$/, '');
+}
+
+/** Every spelling Node's parser accepts: canonical options and aliases, without the internal `[…]` fields. */
+export function optionSpellings(): string[] {
+  const names = new Set<string>();
+  for (const name of Object.keys(NODE_OPTION_FACTS)) names.add(name);
+  for (const key of Object.keys(NODE_ALIAS_FACTS)) names.add(aliasSpelling(key));
+  return [...names].filter((n) => n.startsWith('-')).sort();
+}
+
+function takesValue(name: string, seen: ReadonlySet<string> = new Set()): boolean {
+  if (seen.has(name)) return false;
+  // Any version that reads a value makes it value-taking: reading one too many tokens as a value can only
+  // make secnode see more options, never fewer.
+  const kinds = NODE_OPTION_FACTS[name]?.[0].split('|') ?? [];
+  if (kinds.some((k) => VALUE_KINDS.has(k))) return true;
+  if (NODE_ALIAS_FACTS[`${name} <arg>`] !== undefined) return true;
+  const expansion = NODE_ALIAS_FACTS[name]?.[0];
+  const last = expansion?.[expansion.length - 1];
+  return last !== undefined && last !== name && takesValue(last, new Set([...seen, name]));
+}
+
+function entry(name: string): OptionEntry {
+  const verdict = OPTION_VERDICTS[name];
+  if (verdict === undefined) throw new Error(`secnode: option ${name} has no verdict in src/options/verdicts.ts`);
+  const expands = NODE_ALIAS_FACTS[name]?.[0] ?? [];
+  return { name, ...verdict, value: takesValue(name), ends: expands[expands.length - 1] === '--', expands: expands.filter((x) => x !== name) };
+}
+
+/** Every option spelling any supported Node version accepts, by name. */
+export const OPTION_TABLE: ReadonlyMap<string, OptionEntry> = new Map(optionSpellings().map((n) => [n, entry(n)]));
+
+/** Environment variables and prefixes, by name. */
+export const ENV_TABLE: ReadonlyMap<string, EnvEntry> = new Map(Object.entries(ENV_VERDICTS).map(([name, v]) => [name, { name, ...v }]));
+
+const NEGATION: Verdict = { governs: null, early: false, why: 'turns an option off' };
+
+/**
+ * The entry for a normalised option name. `--no-X` of a known option turns it off (safe); a name Node's
+ * parser does not know is a V8 option passed through (undefined here: safe, it loads no code).
+ */
+export function optionEntry(name: string): OptionEntry | undefined {
+  const known = OPTION_TABLE.get(name);
+  if (known !== undefined || !name.startsWith('--no-')) return known;
+  return OPTION_TABLE.has(`--${name.slice(5)}`) ? { name, ...NEGATION, value: false, ends: false, expands: [] } : undefined;
+}
+
+/** The entry for an environment variable: its exact name, else the longest prefix entry that matches. */
+export function envEntry(name: string): EnvEntry | undefined {
+  const exact = ENV_TABLE.get(name);
+  if (exact !== undefined && !exact.prefix) return exact;
+  let best: EnvEntry | undefined;
+  for (const e of ENV_TABLE.values()) {
+    if (e.prefix && name.startsWith(e.name) && (best === undefined || e.name.length > best.name.length)) best = e;
+  }
+  return best;
+}
+
+/** The verdict on a Node subcommand (the first non-option argument, e.g. `inspect`), if it is one. */
+export function subcommandVerdict(word: string | undefined): Verdict | undefined {
+  return word !== undefined && Object.hasOwn(SUBCOMMAND_VERDICTS, word) ? SUBCOMMAND_VERDICTS[word] : undefined;
+}
