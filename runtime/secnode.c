@@ -7,8 +7,8 @@
  * OpenSSL, compile cache, ...), options in argv and in NODE_OPTIONS (parsed as Node parses them),
  * and the `inspect` subcommand. Then it puts secnode's register first in NODE_OPTIONS and execs the
  * first `node` on PATH that is not itself; under enforcement only a real Node binary (an ELF file
- * exporting napi_module_register) is exec'd. With no enforcement it behaves exactly like the former
- * sh launcher (runtime/secnode.sh), LD_PRELOAD and the rest passed through untouched.
+ * defining napi_module_register, or linking libnode) is exec'd. With no enforcement it behaves
+ * exactly like the former sh launcher (runtime/secnode.sh), LD_PRELOAD and the rest passed through.
  *
  * Invoked as `secnodectl`, it runs dist/runtime/secnodectl.js with no NODE_OPTIONS of its own (the
  * caller's is handed over as `--caller-node-options`), behind the same pre-start gate.
@@ -290,7 +290,7 @@ static int sysv_lookup(const struct image *im, uint64_t hash, uint64_t symtab, u
   return 0;
 }
 
-/* NULL when the open file is a 64-bit ELF executable that defines napi_module_register, else why not. */
+/* NULL when the open file is a 64-bit ELF executable that defines napi_module_register (or links libnode.so.N), else why not. */
 static const char *not_node(int fd) {
   struct stat st;
   if (fstat(fd, &st) != 0) return "cannot stat it";
@@ -313,7 +313,8 @@ static const char *not_node(int fd) {
     const Elf64_Dyn *dyn = at(&im, im.phdr[i].p_offset, im.phdr[i].p_filesz);
     if (dyn == NULL) break;
     uint64_t symtab = 0, strtab = 0, strsz = 0, gnu = 0, sysv = 0;
-    for (size_t k = 0; k < im.phdr[i].p_filesz / sizeof(Elf64_Dyn) && dyn[k].d_tag != DT_NULL; k++) {
+    size_t count = im.phdr[i].p_filesz / sizeof(Elf64_Dyn);
+    for (size_t k = 0; k < count && dyn[k].d_tag != DT_NULL; k++) {
       uint64_t v = dyn[k].d_un.d_val;
       switch (dyn[k].d_tag) {
         case DT_SYMTAB: symtab = vaddr_offset(&im, v); break;
@@ -328,6 +329,11 @@ static const char *not_node(int fd) {
     if ((gnu != 0 && gnu != UINT64_MAX && gnu_lookup(&im, gnu, symtab, strtab, strsz, "napi_module_register")) ||
         (sysv != 0 && sysv != UINT64_MAX && sysv_lookup(&im, sysv, symtab, strtab, strsz, "napi_module_register"))) {
       why = NULL;
+    }
+    /* Distributions' node links Node itself as a shared library (libnode.so.N): the symbol lives there. */
+    for (size_t k = 0; why != NULL && k < count && dyn[k].d_tag != DT_NULL; k++) {
+      const char *needed = dyn[k].d_tag == DT_NEEDED && dyn[k].d_un.d_val < strsz ? at(&im, strtab + dyn[k].d_un.d_val, 12) : NULL;
+      if (needed != NULL && memcmp(needed, "libnode.so.", 11) == 0) why = NULL;
     }
     break;
   }
