@@ -47,6 +47,7 @@ static const struct sn_entry SN_OPTIONS[] = {
   { "--test-reporter-destination", SN_VALUE, NULL },
   { "--test-skip-pattern", SN_VALUE, NULL },
   { "--title", SN_VALUE, NULL },
+  { "--vfs-load", SN_VALUE|SN_RF|SN_EARLY, "Node 26 mounts a directory or archive and runs its entry, out of secnode's sight" },
   { "--watch-path", SN_VALUE, NULL },
   { "-C", SN_VALUE, NULL },
   { "-e", SN_VALUE, NULL },
@@ -54,7 +55,7 @@ static const struct sn_entry SN_OPTIONS[] = {
   { "-pe", SN_VALUE, NULL },
   { "-r", SN_VALUE, NULL },
 };
-static const unsigned SN_OPTIONS_COUNT = 44;
+static const unsigned SN_OPTIONS_COUNT = 45;
 static const struct sn_entry SN_ENV[] = {
   { "LD_", SN_RF|SN_EARLY|SN_PREFIX, "the dynamic linker loads or changes the libraries of node before any check can run" },
   { "GCONV_PATH", SN_RF|SN_EARLY, "glibc loads character-set modules from this path" },
