@@ -364,7 +364,6 @@ static char *join_node(const char *dir, size_t len) {
 /* PATH split on ':' like the shell's field splitting (an empty field is ".", a trailing empty one dropped). */
 static struct found find_node(const char *path, const struct stat *self) {
   struct found f = { NULL, NULL };
-  if (path == NULL) return f;
   const char *p = path;
   while (*p != '\0') {
     const char *end = strchrnul(p, ':');
@@ -484,7 +483,9 @@ int main(int argc, char **argv) {
     if (!ctl) check_argv(argc, argv, &g);
   }
 
-  struct found f = find_node(first_value(envp, "PATH"), &self);
+  /* An unset PATH is the shell's default, as the sh launcher saw it. */
+  const char *path = first_value(envp, "PATH");
+  struct found f = find_node(path != NULL ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", &self);
   if (f.real == NULL) {
     dprintf(2, "secnode: no node binary on PATH\n");
     return EXIT_NOT_FOUND;

@@ -167,6 +167,34 @@ function underPolicy(n: NodeUnderTest, policy: Policy): Run[] {
   return runs;
 }
 
+/** The unsafe options of the launcher's table (the header the build compiled in), with whether they take a value. */
+function unsafeOptions(): { name: string; value: boolean }[] {
+  const header = readFileSync(join(ROOT, 'dist', 'runtime', 'launcher-table.h'), 'utf8');
+  const options = header.slice(header.indexOf('SN_OPTIONS[]'), header.indexOf('SN_ENV[]'));
+  return [...options.matchAll(/\{ "(--[^"]+)", ([A-Z_|0-9 ]+),/g)]
+    .filter((m) => /SN_RF|SN_DI/.test(m[2] ?? ''))
+    .map((m) => ({ name: m[1] ?? '', value: (m[2] ?? '').includes('SN_VALUE') }));
+}
+
+/** Each unsafe option spelled as Node reads it: argv plain and with `_`; NODE_OPTIONS plain, quoted, escaped, split by "". */
+function sweep(): { args: string[]; vars: Record<string, string> }[] {
+  return unsafeOptions().flatMap(({ name, value }) => {
+    const rest = name.slice(2);
+    const eq = value ? '=x' : '';
+    const under = `--${rest.replace(/-/g, '_')}`;
+    return [
+      { args: value ? [name, 'x'] : [name], vars: {} },
+      { args: [`${under}${eq}`], vars: {} },
+      { args: ['--no-warnings', `${name}${eq}`], vars: {} },
+      { args: [], vars: { NODE_OPTIONS: `${name}${eq}` } },
+      { args: [], vars: { NODE_OPTIONS: `--require ./ok.cjs --"${rest}"${eq}` } },
+      { args: [], vars: { NODE_OPTIONS: `"--\\${rest}${eq}"` } },
+      { args: [], vars: { NODE_OPTIONS: `--${rest.slice(0, 2)}""${rest.slice(2)}${eq}` } },
+      { args: [], vars: { NODE_OPTIONS: `${under}${eq}` } },
+    ];
+  });
+}
+
 describe.each(nodes())('$name', (n) => {
   describe.each(VECTORS.map((v, i) => ({ ...v, i })))('$name', (v) => {
     const skip = v.so === true && !HAVE_GCC;
@@ -190,6 +218,18 @@ describe.each(nodes())('$name', (n) => {
       expect(stable(a), show(a)).toEqual(stable(b));
       expect(mine.written()).toBe(theirs.written());
     });
+  });
+
+  it('sweep: every option the launcher\'s table refuses, in argv and NODE_OPTIONS, plain, quoted and escaped, under RF+DI', () => {
+    const jobs = sweep().map((spelling) => ({ cmd: 'env', args: [...assign(spelling.vars), SECNODE, ...spelling.args, 'ok.js'] }));
+    const file = at(`sweep-${n.name}.json`);
+    writeFileSync(file, JSON.stringify(jobs));
+    const r = run(process.execPath, [BATCH, file], { node: n, policy: 'RF+DI', cwd: t.dir });
+    expect(r.status, show(r)).toBe(0);
+    const runs = JSON.parse(r.stdout) as Run[];
+    const missed = sweep().filter((_, i) => runs[i]?.status !== 126 || !(runs[i]?.stderr ?? '').includes(REFUSED));
+    expect(missed.map((m) => JSON.stringify(m))).toEqual([]);
+    expect(jobs.length).toBeGreaterThan(20);
   });
 
   it.skipIf(n.major < 22)('NODE_COMPILE_CACHE: used with no bits and under DI, off under RF (Node never writes or reads it)', () => {
