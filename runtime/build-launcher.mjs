@@ -3,7 +3,7 @@
 // compiler or a static libc, one warning, and the sh launchers (runtime/secnode.sh, runtime/secnodectl.sh)
 // take their place.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -40,7 +40,9 @@ writeHeader();
 for (const name of ['secnode', 'secnodectl']) rmSync(join(OUT, name), { force: true });
 const failed = compile();
 if (failed === null) {
-  linkSync(join(OUT, 'secnode'), join(OUT, 'secnodectl'));
+  // A copy, not a link: package tarballs keep neither hard nor symbolic links reliably.
+  copyFileSync(join(OUT, 'secnode'), join(OUT, 'secnodectl'));
+  chmodSync(join(OUT, 'secnodectl'), 0o755);
 } else {
   process.stderr.write(`secnode build: warning: cannot build the static launcher (${failed}); installing the sh launcher, `
     + 'which cannot stop LD_PRELOAD and the other dynamic linker variables nor gate Node\'s pre-start options (see the README)\n');
