@@ -2,7 +2,7 @@
 // command-line tools, on the system Node (20) and the pinned Nodes (22, 24, 26), and prints ratios and per-module costs.
 // Env: BENCH_RUNS=<n> overrides the number of measured runs. Never fails on a missed target.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,13 +30,10 @@ function plan(modules) {
 /** Copies the built secnode (launcher, dist, package.json; node_modules linked) to `dir`, so a rebuild of
  * /work/main during the run cannot change or break the code under test; returns the launcher's path. */
 function snapshot(dir) {
-  mkdirSync(join(dir, 'runtime'), { recursive: true });
-  copyFileSync(join(ROOT, 'runtime/secnode'), join(dir, 'runtime/secnode'));
-  chmodSync(join(dir, 'runtime/secnode'), 0o755);
   copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
   cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
-  return join(dir, 'runtime/secnode');
+  return join(dir, 'dist/runtime/secnode');
 }
 
 /** Every file under `dir` (recursively). */

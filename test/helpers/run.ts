@@ -7,8 +7,8 @@ import { backendFor, type Backend } from '../../loader/backends/backend-choice.j
 
 /** Repository root. */
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-/** The secnode launcher. */
-export const SECNODE = join(ROOT, 'runtime', 'secnode');
+/** The secnode launcher (the static launcher the build makes, or its sh fallback). */
+export const SECNODE = join(ROOT, 'dist', 'runtime', 'secnode');
 /** The built register module (for --import / --require). */
 export const REGISTER = join(ROOT, 'dist', 'loader', 'register.cjs');
 /** The built secnodectl. */
@@ -59,7 +59,7 @@ export function envFor(node: NodeUnderTest, extra: NodeJS.ProcessEnv = {}): Node
   for (const [k, v] of Object.entries(process.env)) {
     if (k !== 'NODE_OPTIONS' && !k.startsWith('SECNODE_') && !k.startsWith('VITEST') && k !== 'NODE_ENV') env[k] = v;
   }
-  env.PATH = `${node.bin}:${join(ROOT, 'runtime')}:${process.env.PATH ?? '/usr/bin:/bin'}`;
+  env.PATH = `${node.bin}:${join(ROOT, 'dist', 'runtime')}:${process.env.PATH ?? '/usr/bin:/bin'}`;
   return { ...env, ...extra };
 }
 

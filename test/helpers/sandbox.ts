@@ -95,7 +95,7 @@ export function landlockUnavailable(): string | null {
 
 /** System directories a command needs to execute (shells, node, env), when they exist. */
 export function systemExecDirs(extra: readonly string[] = []): string[] {
-  const dirs = ['/usr', '/bin', '/sbin', '/lib', '/lib64', '/etc', dirname(process.execPath), join(ROOT, '.cache'), join(ROOT, 'runtime'), ...extra];
+  const dirs = ['/usr', '/bin', '/sbin', '/lib', '/lib64', '/etc', dirname(process.execPath), join(ROOT, '.cache'), join(ROOT, 'dist', 'runtime'), ...extra];
   return [...new Set(dirs)].filter((d) => existsSync(d));
 }
 
