@@ -4,7 +4,8 @@ import { errnoName, errnoWords } from './errno.js';
 /** Every error code secnode throws or prints. */
 export type SecnodeCode =
   | 'ERR_SECNODE_EXEC_DENIED' | 'ERR_SECNODE_INTERACTIVE_DENIED' | 'ERR_SECNODE_CHECK_UNAVAILABLE'
-  | 'ERR_SECNODE_PRELOAD_ORDER' | 'ERR_SECNODE_OPTION_REFUSED' | 'ERR_SECNODE_INVALID_CONFIG';
+  | 'ERR_SECNODE_PRELOAD_ORDER' | 'ERR_SECNODE_OPTION_REFUSED' | 'ERR_SECNODE_CALL_REFUSED'
+  | 'ERR_SECNODE_INVALID_CONFIG';
 
 /** Base class; match on `code`, never on `instanceof`. */
 export class SecnodeError extends Error {
@@ -69,6 +70,13 @@ export function optionRefused(option: string, why: string, securebits: string): 
   return new SecnodeError('ERR_SECNODE_OPTION_REFUSED',
     `secnode: refused option ${option}: ${why}`, 'hint: remove the option, or run without enforcement',
     { option, securebits });
+}
+
+/** A run-time call that would load code out of secnode's sight, under enforcement (it has no checked form). */
+export function callRefused(call: string, why: string, securebits: string, rule: string): SecnodeError {
+  return new SecnodeError('ERR_SECNODE_CALL_REFUSED',
+    `secnode: refused call ${call}: ${why} (enforced by ${rule})`,
+    'hint: see the secnode README, "Side doors", for the tools this affects', { call, securebits, rule });
 }
 
 /** A SECNODE_* setting (or install option) is unknown or has an invalid value. */

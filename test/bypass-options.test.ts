@@ -143,9 +143,9 @@ describe.each(nodes())('$name', (n) => {
   });
 
   describe.skipIf(!node24(n))('module.enableCompileCache', () => {
-    it.each(['cache.cjs', 'cache.mjs'])('%s: throws ERR_SECNODE_OPTION_REFUSED under RF+DI', (script) => {
+    it.each(['cache.cjs', 'cache.mjs'])('%s: throws ERR_SECNODE_CALL_REFUSED under RF+DI', (script) => {
       const r = go({ name: '', option: '', args: () => [script, fx.path(`cc-${script}`)] }, n, 'RF+DI');
-      expect({ status: r.status, stdout: r.stdout }, show(r)).toEqual({ status: 0, stdout: 'refused ERR_SECNODE_OPTION_REFUSED\n' });
+      expect({ status: r.status, stdout: r.stdout }, show(r)).toEqual({ status: 0, stdout: 'refused ERR_SECNODE_CALL_REFUSED\n' });
     });
 
     it.each(['cache.cjs', 'cache.mjs'])('%s: works with no bits, and the cache is written', (script) => {
