@@ -11,6 +11,7 @@ import { installBackend, type Backend } from './backends/backend.js';
 import { contextFrom, type Context, type ContextData } from './context.js';
 import { gateInline } from './gate/gate.js';
 import { gateStart } from './gate/pre-start.js';
+import { wrapMethod } from './guards/patch.js';
 import { REGISTER_FILE, withSelfFirst } from './self-first.js';
 import { resolveEntry } from './gate/start-input.js';
 import { noteWorkerEntry } from './gate/subject.js';
@@ -38,14 +39,11 @@ function inheritToChildren(): void {
 
 /** In a worker, remembers the entry Node hands to Module.runMain, so records name it `worker`. */
 function noteWorkerEntries(): void {
-  const Module = require('node:module') as { runMain: (main?: string) => unknown };
-  const runMain = Module.runMain;
-  Module.runMain = function secnodeRunMain(this: unknown, ...args: [string?]) {
-    if (typeof args[0] === 'string') {
-      noteWorkerEntry(args[0].startsWith('file:') ? fileURLToPath(args[0]) : resolve(args[0]));
-    }
+  wrapMethod(require('node:module') as object, 'runMain', (runMain) => function runMain_(this: unknown, ...args: unknown[]) {
+    const [main] = args;
+    if (typeof main === 'string') noteWorkerEntry(main.startsWith('file:') ? fileURLToPath(main) : resolve(main));
     return Reflect.apply(runMain, this, args);
-  };
+  });
 }
 
 /**

@@ -1,6 +1,7 @@
 // secnode's entry inside the process (`--require`/`--import secnode/register`, or the secnode launcher).
 import { createRequire } from 'node:module';
 import { boot } from './boot.js';
+import { wrapMethod } from './guards/patch.js';
 import { refuseStart } from './refuse.js';
 import { thread } from './thread.js';
 
@@ -11,12 +12,10 @@ const INSTALLED = Symbol.for('secnode.installed');
  * runs them: skip them there, so output and side effects match `node` and no code runs unseen.
  */
 function skipPreloadsInHooksThread(): void {
-  const Module = createRequire(import.meta.url)('node:module') as { _load: (...args: unknown[]) => unknown };
-  const load = Module._load;
-  Module._load = function secnodeHooksThreadLoad(this: unknown, ...args: unknown[]) {
+  wrapMethod(createRequire(import.meta.url)('node:module') as object, '_load', (load) => function _load(this: unknown, ...args: unknown[]) {
     if ((args[1] as { id?: string } | undefined)?.id === 'internal/preload') return {};
     return Reflect.apply(load, this, args);
-  };
+  });
 }
 
 const state = globalThis as { [INSTALLED]?: boolean };

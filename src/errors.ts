@@ -4,7 +4,8 @@ import { errnoName, errnoWords } from './errno.js';
 /** Every error code secnode throws or prints. */
 export type SecnodeCode =
   | 'ERR_SECNODE_EXEC_DENIED' | 'ERR_SECNODE_INTERACTIVE_DENIED' | 'ERR_SECNODE_CHECK_UNAVAILABLE'
-  | 'ERR_SECNODE_PRELOAD_ORDER' | 'ERR_SECNODE_OPTION_REFUSED' | 'ERR_SECNODE_INVALID_CONFIG';
+  | 'ERR_SECNODE_PRELOAD_ORDER' | 'ERR_SECNODE_OPTION_REFUSED'
+  | 'ERR_SECNODE_INVALID_CONFIG';
 
 /** Base class; match on `code`, never on `instanceof`. */
 export class SecnodeError extends Error {

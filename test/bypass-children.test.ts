@@ -45,10 +45,42 @@ const cases = {
     onExit(child);
     child.spawn({ file: process.execPath, args: [process.execPath, no], envPairs: [], stdio: 'inherit' });
   },
-  'assignment cannot undo the patch': () => {
-    try { cp.spawnSync = () => ({ status: 'fake' }); } catch (e) { console.log('assign', e.name); }
-    try { Object.defineProperty(cp, 'spawnSync', { value: () => ({ status: 'fake' }) }); } catch (e) { console.log('define', e.name); }
+  'assign, spy, redefine, delete and restore spawnSync, then use it': () => {
+    const saved = cp.spawnSync;
+    cp.spawnSync = () => ({ status: 'fake' });
+    console.log('assigned', cp.spawnSync().status);
+    Object.defineProperty(cp, 'spawnSync', { value: function spy(...a) { return saved.apply(this, a); } });
+    delete cp.spawnSync;
+    console.log('deleted', cp.spawnSync === undefined);
+    cp.spawnSync = saved;
     console.log('status', cp.spawnSync(process.execPath, [no], { env: {}, ...io }).status);
+  },
+  'ChildProcess.prototype.spawn spied and restored (process-on-spawn)': () => {
+    const proto = cp.ChildProcess.prototype;
+    const saved = proto.spawn;
+    proto.spawn = function (options) { options.envPairs = []; return saved.call(this, options); };
+    onExit(cp.spawn(process.execPath, [no], io));
+    proto.spawn = saved;
+  },
+  "process.binding('spawn_sync').spawn({ envPairs: [] })": () => {
+    const stdio = [{ type: 'ignore' }, { type: 'inherit', fd: 1 }, { type: 'inherit', fd: 2 }];
+    const r = process.binding('spawn_sync').spawn({ file: process.execPath, args: [process.execPath, no], envPairs: [], stdio });
+    console.log('status', r.status);
+  },
+  "process.binding('process_wrap') Process#spawn with envPairs: []": () => {
+    const { Process } = process.binding('process_wrap');
+    const h = new Process();
+    h.onexit = (code) => { console.log('status', code); h.close(); };
+    const stdio = [{ type: 'ignore' }, { type: 'fd', fd: 1 }, { type: 'fd', fd: 2 }];
+    if (Number(process.versions.node.split('.')[0]) >= 24) h.spawn(process.execPath, [process.execPath, no], undefined, [], stdio, 0);
+    else h.spawn({ file: process.execPath, args: [process.execPath, no], envPairs: [], stdio });
+  },
+  'the handle of a new ChildProcess, spawn with envPairs: []': () => {
+    const h = new cp.ChildProcess()._handle;
+    h.onexit = (code) => { console.log('status', code); h.close(); };
+    const stdio = [{ type: 'ignore' }, { type: 'fd', fd: 1 }, { type: 'fd', fd: 2 }];
+    if (Number(process.versions.node.split('.')[0]) >= 24) h.spawn(process.execPath, [process.execPath, no], undefined, [], stdio, 0);
+    else h.spawn({ file: process.execPath, args: [process.execPath, no], envPairs: [], stdio });
   },
   'process.execve(execPath, [no.js], {})': () => process.execve(process.execPath, [process.execPath, no], {}),
 };
@@ -78,8 +110,13 @@ const VECTORS: readonly Vector[] = [
   // not a Node command: only under enforcement does every child get secnode in a custom env
   { name: 'spawnSync(sh, [-c, node no.js], { env: { PATH } })', refused: STATUS_126 },
   { name: 'new ChildProcess().spawn({ envPairs: [] })', refused: STATUS_126 },
-  // plain node lets the assignment through; secnode keeps its spawnSync
-  { name: 'assignment cannot undo the patch', refused: STATUS_126, sameAsNode: false },
+  // programs patch, spy and restore as under node; what they restore is secnode's function
+  { name: 'assign, spy, redefine, delete and restore spawnSync, then use it', refused: STATUS_126 },
+  { name: 'ChildProcess.prototype.spawn spied and restored (process-on-spawn)', refused: STATUS_126 },
+  // the raw spawners below child_process keep the guard's guarantee (and keep working)
+  { name: "process.binding('spawn_sync').spawn({ envPairs: [] })", refused: STATUS_126 },
+  { name: "process.binding('process_wrap') Process#spawn with envPairs: []", refused: STATUS_126 },
+  { name: 'the handle of a new ChildProcess, spawn with envPairs: []', refused: STATUS_126 },
   { name: 'process.execve(execPath, [no.js], {})', refused: { status: 126 }, minMajor: 24 },
 ];
 

@@ -50,9 +50,12 @@ const VECTORS: readonly Vector[] = [
   { name: 'require of /dev/fd/N', body: "const fd = fs.openSync(path.join(here, 'no.cjs'), 'r'); require('/dev/fd/' + fd);" },
   { name: 'require of a hard link to a 0644 file', body: "const l = path.join(here, 'hard-' + process.pid + '.cjs'); fs.linkSync(path.join(here, 'no.cjs'), l); try { require(l); } finally { fs.unlinkSync(l); }" },
   { name: 'require of a symlink (0777) to a 0644 file', body: "require('./link.cjs');" },
-  // Native bindings below the guards (RAN is printed only if access was not refused).
-  { name: "process.binding('spawn_sync') (starts children below the guard)", code: 'ERR_SECNODE_OPTION_REFUSED', body: "process.binding('spawn_sync'); console.log('RAN');" },
-  { name: "process.binding('process_wrap')", code: 'ERR_SECNODE_OPTION_REFUSED', body: "process.binding('process_wrap'); console.log('RAN');" },
+  { name: 'Module.prototype._compile replaced, then restored', body: "const Module = require('node:module'); const prev = Module.prototype._compile; Module.prototype._compile = function (c, f) { return prev.call(this, c, f); }; Module.prototype._compile = prev; const f = path.join(here, 'no.cjs'); new Module(f)._compile(fs.readFileSync(f, 'utf8'), f);" },
+  { name: '_compile reached through a module instance\'s prototype', body: "const Module = require('node:module'); const f = path.join(here, 'no.cjs'); const m = new Module(f); Object.getPrototypeOf(m)._compile.call(m, fs.readFileSync(f, 'utf8'), f);" },
+  { name: '_compile deleted and put on Object.prototype', body: "const Module = require('node:module'); const prev = Module.prototype._compile; delete Module.prototype._compile; Object.prototype._compile = prev; const f = path.join(here, 'no.cjs'); new Module(f)._compile(fs.readFileSync(f, 'utf8'), f);" },
+  { name: '_compile of a subclass of Module', body: "const Module = require('node:module'); class M extends Module {} const f = path.join(here, 'no.cjs'); new M(f)._compile(fs.readFileSync(f, 'utf8'), f);" },
+  { name: 'Module.wrap replaced, then require', body: "const Module = require('node:module'); Module.wrap = (s) => '(function (exports, require, module, __filename, __dirname) { ' + s + '\\n});'; require('./no.cjs');" },
+  // Native bindings below the guards (the contextify binding compiles code).
   { name: "process.binding('contextify') (compiles code)", generated: true, body: "process.binding('contextify'); console.log('RAN');" },
   // Generated code (refused only with SECNODE_HARDEN_GENERATED=1).
   { name: 'eval', generated: true, body: "eval(\"console.log('RAN')\");" },
@@ -66,8 +69,8 @@ const VECTORS: readonly Vector[] = [
   { name: 'process.getBuiltinModule(vm)', generated: true, minMajor: 22, body: "process.getBuiltinModule('vm').runInNewContext(\"console.log('RAN')\", { console });" },
   { name: 'data: import', generated: true, body: "await import(\"data:text/javascript,console.log('RAN')\");" },
   { name: '_compile under a pseudo file name', generated: true, body: "const Module = require('node:module'); new Module('x')._compile(\"console.log('RAN')\", '[eval]-wrapper');" },
-  // If the assignment undid secnode's eval, the replacement itself prints RAN.
-  { name: 'eval cannot be restored by assignment', generated: true, body: "try { globalThis.eval = () => console.log('RAN'); } catch {} eval(\"console.log('RAN')\");" },
+  // A program may replace and restore eval as under node; what it restores is secnode's eval.
+  { name: 'eval spied on, redefined and restored', generated: true, body: "const saved = globalThis.eval; globalThis.eval = (s) => saved(s); Object.defineProperty(globalThis, 'eval', { value: saved, writable: true, configurable: true }); eval(\"console.log('RAN')\");" },
 ];
 
 let fx: Fixtures;

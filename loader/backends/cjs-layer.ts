@@ -5,6 +5,7 @@ import { handOverCommonJs } from '../gate/handover.js';
 import type { Context } from '../context.js';
 import { gateFile } from '../gate/gate.js';
 import { subjectOf } from '../gate/subject.js';
+import { wrapMethod } from '../guards/patch.js';
 
 type Handler = (module: { id: string; filename: string; parent?: { filename?: string } | null }, filename: string) => void;
 const DATA = new Set(['.json', '.node']);
@@ -16,18 +17,18 @@ const DATA = new Set(['.json', '.node']);
 export function installCjsLayer(ctx: Context): void {
   const require = createRequire(import.meta.url);
   const Module = require('node:module') as { _extensions: Record<string, Handler> };
-  const fs = require('node:fs') as typeof import('node:fs');
-  const realReadFileSync = fs.readFileSync;
+  const fs = require('node:fs') as object;
   let pending: { filename: string; source: string } | undefined;
 
-  fs.readFileSync = function readFileSync(this: unknown, ...args: Parameters<typeof fs.readFileSync>) {
+  // Node's handlers call `fs.readFileSync(filename, 'utf8')` through the module object at each load.
+  wrapMethod(fs, 'readFileSync', (realReadFileSync) => function readFileSync(this: unknown, ...args: unknown[]) {
     if (pending !== undefined && args[0] === pending.filename) {
       const { source } = pending;
       pending = undefined;
       return source;
     }
     return Reflect.apply(realReadFileSync, this, args);
-  } as typeof fs.readFileSync;
+  });
 
   for (const ext of Object.keys(Module._extensions)) {
     if (DATA.has(ext)) continue;

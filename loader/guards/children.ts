@@ -145,23 +145,19 @@ const SHAPES: Readonly<Record<string, Shape>> = {
   fork: 'args', spawn: 'args', spawnSync: 'args', execFile: 'args', execFileSync: 'args', exec: 'shell', execSync: 'shell',
 };
 
-/** The low-level `ChildProcess#spawn({ file, envPairs })` that every asynchronous child goes through. */
-function guardEnvPairs(ctx: Context, options: unknown): unknown {
-  const o = options as { file?: unknown; args?: unknown; envPairs?: unknown } | null | undefined;
-  if (typeof o !== 'object' || o === null || !Array.isArray(o.envPairs)) return options;
-  if (!ctx.enforcing && !isNodeCommand(o.file)) return options;
+/** `envPairs` (`KEY=value` strings) for a raw child of `file` with secnode kept, or undefined when nothing is missing; throws what the table refuses. */
+function envPairsWithSecnode(ctx: Context, file: unknown, args: unknown, envPairs: unknown): string[] | undefined {
+  if (!Array.isArray(envPairs) || (!ctx.enforcing && !isNodeCommand(file))) return undefined;
   const env: Env = {};
-  for (const pair of o.envPairs as unknown[]) {
+  for (const pair of envPairs as unknown[]) {
     const text = String(pair);
     const eq = text.indexOf('=');
     if (eq > 0 && !(text.slice(0, eq) in env)) env[text.slice(0, eq)] = text.slice(eq + 1);
   }
-  const args = Array.isArray(o.args) ? (o.args as unknown[]).slice(1) : [];
-  refuseChild(ctx, { nodeArgs: isNodeCommand(o.file) ? args : shellArgs(o.file, args), env });
-  if (!envNeedsSecnode(ctx, env)) return options;
-  const fixed = envWithSecnode(ctx, env);
-  const envPairs = Object.entries(fixed).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`]));
-  return { ...o, envPairs };
+  const rest = Array.isArray(args) ? (args as unknown[]).slice(1) : [];
+  refuseChild(ctx, { nodeArgs: isNodeCommand(file) ? rest : shellArgs(file, rest), env });
+  if (!envNeedsSecnode(ctx, env)) return undefined;
+  return Object.entries(envWithSecnode(ctx, env)).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`]));
 }
 
 /** The Node arguments of a shell child (`sh -c LINE`, `bash -ec LINE`…), when its line runs Node. */
@@ -172,19 +168,49 @@ function shellArgs(file: unknown, args: readonly unknown[]): string[] | undefine
   return typeof line === 'string' ? shellNodeArgs(line) : undefined;
 }
 
-/** Patches child_process so every child Node process (fork always) gets secnode first in NODE_OPTIONS. */
+/**
+ * The arguments of a raw spawn (`ChildProcess#spawn(options)`, the spawn_sync binding's `spawn(options)`,
+ * the process_wrap handle's `spawn(options)`, or on Node 24+ `spawn(file, args, cwd, envPairs, …)`) with
+ * secnode kept in the child's environment; the caller's objects are never changed.
+ */
+function guardRawArgs(ctx: Context, argv: unknown[]): unknown[] {
+  const [first] = argv;
+  if (typeof first === 'string') {
+    const envPairs = envPairsWithSecnode(ctx, first, argv[1], argv[3]);
+    return envPairs === undefined ? argv : [...argv.slice(0, 3), envPairs, ...argv.slice(4)];
+  }
+  const o = first as { file?: unknown; args?: unknown; envPairs?: unknown } | null | undefined;
+  if (typeof o !== 'object' || o === null) return argv;
+  const envPairs = envPairsWithSecnode(ctx, o.file, o.args, o.envPairs);
+  return envPairs === undefined ? argv : [{ ...o, envPairs }, ...argv.slice(1)];
+}
+
+const rawGuarded = new WeakSet<object>();
+
+/** Wraps the raw spawn function `obj.spawn` (in place, node's descriptor kept) so its children keep secnode. */
+export function guardRawSpawn(ctx: Context, obj: object): void {
+  if (rawGuarded.has(obj)) return;
+  rawGuarded.add(obj);
+  wrapMethod(obj, 'spawn', (original) => function (this: unknown, ...argv: unknown[]) {
+    return Reflect.apply(original, this, guardRawArgs(ctx, argv));
+  });
+}
+
+/**
+ * Patches child_process so every child Node process (fork always) gets secnode first in NODE_OPTIONS, down
+ * to the process handle every asynchronous child is started with (`new ChildProcess()._handle.spawn`).
+ */
 export function guardChildProcesses(ctx: Context, exports: Record<string, unknown>): void {
   for (const [name, shape] of Object.entries(SHAPES)) {
     wrapMethod(exports, name, (original) => function (this: unknown, ...argv: unknown[]) {
       return Reflect.apply(original, this, guardCall(ctx, argv, shape, name === 'fork'));
     });
   }
-  const proto = (exports.ChildProcess as { prototype?: object } | undefined)?.prototype;
-  if (proto !== undefined) {
-    wrapMethod(proto, 'spawn', (original) => function (this: unknown, ...argv: unknown[]) {
-      return Reflect.apply(original, this, [guardEnvPairs(ctx, argv[0]), ...argv.slice(1)]);
-    });
-  }
+  const ChildProcess = exports.ChildProcess as (new () => { _handle?: unknown }) | undefined;
+  if (typeof ChildProcess !== 'function') return;
+  guardRawSpawn(ctx, ChildProcess.prototype);
+  const handle = new ChildProcess()._handle; // never spawned: only its class is wanted
+  if (typeof handle === 'object' && handle !== null) guardRawSpawn(ctx, Object.getPrototypeOf(handle) as object);
 }
 
 /** Patches process.execve (Node 22.15+, 23.11+) so a Node program replacing this one keeps secnode. */

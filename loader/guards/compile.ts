@@ -4,8 +4,7 @@ import { ownLoad } from '../gate/own-load.js';
 import type { Context } from '../context.js';
 import { gateAttributed, gateGenerated } from '../gate/gate.js';
 import { takeCommonJs, takeStartInputCompile } from '../gate/handover.js';
-
-type Compile = (this: unknown, content: unknown, filename: unknown, ...rest: unknown[]) => unknown;
+import { wrapMethod } from './patch.js';
 
 /** Decides on source compiled as CommonJS that secnode did not hand over itself. */
 function attribute(ctx: Context, content: unknown, filename: string): void {
@@ -18,32 +17,15 @@ function attribute(ctx: Context, content: unknown, filename: string): void {
 /**
  * Guards `Module.prototype._compile`. Source that secnode itself handed over passes through; any other
  * content (a transpiler's output, a direct call) is attributed to its filename, which must pass the
- * check under enforcement. Programs may still set `_compile` (instrumentation does): their functions
- * are chained below the guard, which stays outermost and cannot be assigned away.
+ * check under enforcement. The property stays what node makes it (a writable, configurable, enumerable
+ * data property): a program may install its own `_compile` and later put back the value it saved, as
+ * v8-compile-cache and ts-node do. Whatever it installs can only reach this guard, never node's own.
  */
 export function guardCompile(ctx: Context): void {
-  const proto = (createRequire(import.meta.url)('node:module') as { prototype: { _compile: Compile } }).prototype;
-  const original = proto._compile;
-  const chain: Compile[] = [original];
-  let depth = 0;
-  const guarded: Compile = function _compile(this: unknown, content, filename, ...rest) {
-    if (depth === 0 && !ownLoad()) attribute(ctx, content, String(filename));
-    const next = chain[chain.length - 1 - depth] ?? original;
-    const saved = depth;
-    // Node's own _compile runs the module, whose requires start again at the top of the chain.
-    depth = next === original ? 0 : depth + 1;
-    try {
-      return Reflect.apply(next, this, [content, filename, ...rest]);
-    } finally {
-      depth = saved;
-    }
-  };
-  Object.defineProperty(proto, '_compile', {
-    get: () => guarded,
-    set: (fn: unknown) => {
-      if (typeof fn === 'function' && fn !== guarded) chain.push(fn as Compile);
-    },
-    enumerable: false,
-    configurable: false,
+  const proto = (createRequire(import.meta.url)('node:module') as { prototype: object }).prototype;
+  wrapMethod(proto, '_compile', (original) => function _compile(this: unknown, ...args: unknown[]) {
+    const [content, filename] = args;
+    if (!ownLoad()) attribute(ctx, content, String(filename));
+    return Reflect.apply(original, this, args);
   });
 }

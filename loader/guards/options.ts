@@ -3,7 +3,8 @@ import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { optionRefused } from '../../src/errors.js';
 import { neutralisedEnvVars, refusedStart, ruleForOption, type Governs } from '../../src/options.js';
 import type { Context } from '../context.js';
-import { replace } from './patch.js';
+import { guardRawSpawn } from './children.js';
+import { replace, wrapMethod } from './patch.js';
 import { gateGenerated, gateInline } from '../gate/gate.js';
 
 /** The rule (bit or setting) that enforces `governs` in this process, or null when none does. */
@@ -34,25 +35,30 @@ function holdSigusr1(ctx: Context): void {
 }
 
 /**
- * `process.binding` reaches native parts below secnode's guards: under DI the inspector's raw `open`
- * (a copy is handed out whose `open` is refused); under RF the process spawners (they start children
- * below the child-process guard); with hardening, contextify (it compiles code). Installed only when
- * one of these applies.
+ * `process.binding` reaches native parts below secnode's guards. They are guarded in place, on the very
+ * objects node uses itself (so programs that patch them, like nyc's process-on-spawn, see node's shape):
+ * the process spawners (`spawn_sync`'s `spawn`, `process_wrap`'s `Process#spawn`) keep secnode in their
+ * children as the child-process guard does; under DI the inspector's raw `open` is refused; with
+ * hardening, contextify (it compiles code) is generated code.
  */
 export function guardBindings(ctx: Context): void {
-  const interactive = ruleFor(ctx, 'interactive');
-  const file = ruleFor(ctx, 'file');
+  const interactive = ruleFor(ctx, 'interactive') !== null;
   const harden = ctx.settings.forced.hardenGenerated;
-  if (interactive === null && file === null && !harden) return;
-  const binding = (process as unknown as { binding: (name: string) => Record<string, unknown> }).binding;
-  replace(process, 'binding', function binding_(this: unknown, name: string) {
-    if (file !== null && (name === 'spawn_sync' || name === 'process_wrap')) {
-      throw refused(ctx, `process.binding('${name}')`, 'it starts processes below the child-process guard', file);
-    }
+  wrapMethod(process, 'binding', (binding) => function binding_(this: unknown, ...args: unknown[]) {
+    const [name] = args;
     if (harden && name === 'contextify') gateGenerated(ctx, "process.binding('contextify')");
-    const raw = Reflect.apply(binding, this, [name]) as Record<string, unknown>;
-    if (interactive === null || name !== 'inspector') return raw;
-    return Object.freeze({ ...raw, open: () => gateInline(ctx, 'inspector', 'inline') });
+    const raw = Reflect.apply(binding, this, args) as Record<string, unknown>;
+    if (name === 'spawn_sync') guardRawSpawn(ctx, raw);
+    if (name === 'process_wrap') {
+      const proto = (raw.Process as { prototype?: unknown } | undefined)?.prototype;
+      if (typeof proto === 'object' && proto !== null) guardRawSpawn(ctx, proto);
+    }
+    if (interactive && name === 'inspector') {
+      wrapMethod(raw, 'open', () => function open(): unknown {
+        return gateInline(ctx, 'inspector', 'inline'); // throws: deny-interactive is enforced
+      });
+    }
+    return raw;
   });
 }
 
