@@ -108,3 +108,48 @@ export function readElfDynamic(read: ReadAt): ElfDynamic | undefined {
     runpath: named(DT.RUNPATH),
   };
 }
+
+const SHT_DYNSYM = 11;
+const MAX_SYMBOLS = 1 << 20;
+
+/**
+ * Whether the object defines `name` in its dynamic symbol table (from the section headers); undefined
+ * when it has no readable section headers, so the answer is unknown.
+ */
+export function definesSymbol(read: ReadAt, name: string): boolean | undefined {
+  const h = read(0, 64);
+  if (h.length < 52 || h.readUInt32BE(0) !== 0x7f454c46) return undefined;
+  const wide = h[4] === 2;
+  const little = h[5] === 1;
+  const u16 = (b: Buffer, o: number): number => (little ? b.readUInt16LE(o) : b.readUInt16BE(o));
+  const u32 = (b: Buffer, o: number): number => (little ? b.readUInt32LE(o) : b.readUInt32BE(o));
+  const word = (b: Buffer, o: number): number => (wide ? Number(little ? b.readBigUInt64LE(o) : b.readBigUInt64BE(o)) : u32(b, o));
+  const shoff = word(h, wide ? 40 : 32);
+  const shentsize = u16(h, wide ? 58 : 46);
+  const shnum = u16(h, wide ? 60 : 48);
+  if (shoff === 0 || shnum === 0 || shentsize < (wide ? 64 : 40)) return undefined;
+  const sh = read(shoff, shentsize * shnum);
+  if (sh.length < shentsize * shnum) return undefined;
+  const section = (i: number) => {
+    const o = i * shentsize;
+    return { type: u32(sh, o + 4), offset: word(sh, o + (wide ? 24 : 16)), size: word(sh, o + (wide ? 32 : 20)), link: u32(sh, o + (wide ? 40 : 24)) };
+  };
+  for (let i = 0; i < shnum; i++) {
+    const s = section(i);
+    if (s.type !== SHT_DYNSYM || s.link >= shnum) continue;
+    const strings = section(s.link);
+    const entsize = wide ? 24 : 16;
+    const count = Math.min(Math.floor(s.size / entsize), MAX_SYMBOLS);
+    const syms = read(s.offset, count * entsize);
+    const strtab = read(strings.offset, Math.min(strings.size, 1 << 24));
+    const wanted = Buffer.from(`${name}\0`);
+    for (let o = 0; o + entsize <= syms.length; o += entsize) {
+      const shndx = u16(syms, o + (wide ? 6 : 14));
+      if (shndx === 0) continue; // undefined here: needed from elsewhere
+      const at = u32(syms, o);
+      if (at + wanted.length <= strtab.length && strtab.compare(wanted, 0, wanted.length, at, at + wanted.length) === 0) return true;
+    }
+    return false;
+  }
+  return undefined;
+}

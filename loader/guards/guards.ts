@@ -11,6 +11,7 @@ import { guardChildProcesses, guardExecve } from './children.js';
 import { guardCompile } from './compile.js';
 import { guardGeneratedGlobals, guardVm } from './generated.js';
 import { guardBindings, guardInspector, refuseUnsafeOptions } from './options.js';
+import { guardCrypto, guardFfi, guardSqlite, guardTls } from './native.js';
 import { guardWorkers } from './workers.js';
 
 /** Guards for builtins, by name, applied once to the builtin's exports object. */
@@ -20,6 +21,14 @@ const BUILTIN_GUARDS: Readonly<Record<string, (ctx: Context, exports: Record<str
   inspector: guardInspector,
   'inspector/promises': guardInspector,
   vm: guardVm,
+  sqlite: guardSqlite,
+  crypto: guardCrypto,
+  tls: guardTls,
+  https: guardTls,
+  http2: guardTls,
+  _tls_common: guardTls,
+  _tls_wrap: guardTls,
+  ffi: guardFfi,
 };
 
 /** Patches a builtin's exports when it is first loaded. */
@@ -40,7 +49,13 @@ export function installGuards(ctx: Context, backend: Backend, main: boolean): On
     const guard = BUILTIN_GUARDS[name];
     if (guard === undefined || done.has(name)) return;
     done.add(name);
-    guard(ctx, asOwnLoad(() => require(`node:${name}`) as Record<string, unknown>));
+    let exports: Record<string, unknown>;
+    try {
+      exports = asOwnLoad(() => require(`node:${name}`) as Record<string, unknown>);
+    } catch {
+      return; // not in this Node version, or behind a flag this process lacks: the program cannot load it either
+    }
+    guard(ctx, exports);
     syncBuiltinESMExports();
   };
   const getBuiltinModule = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
