@@ -2,7 +2,7 @@
 // TLS engine options and the native SecureContext's methods) and node:ffi. A shared object passes the
 // check through its fd before it is mapped: a 0644 one never runs under RF (its constructor's marker
 // stays absent), a 0755 one works under RF+DI, and with no bits every call is exactly node's.
-import { chmodSync, copyFileSync, existsSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLibrary, markerConstructor } from './helpers/addon.js';
@@ -19,6 +19,7 @@ try {
   if (how === 'sqlite') { const { DatabaseSync } = require('node:sqlite'); new DatabaseSync(':memory:', { allowExtension: true }).loadExtension(file); }
   if (how === 'sqlite-entry') { const { DatabaseSync } = require('node:sqlite'); new DatabaseSync(':memory:', { allowExtension: true }).loadExtension(file, 'sqlite3_point_init'); }
   if (how === 'setEngine') require('node:crypto').setEngine(file);
+  if (how === 'engine-id') { process.env.OPENSSL_ENGINES = require('node:path').dirname(file); require('node:crypto').setEngine(require('node:path').basename(file)); }
   if (how === 'tls-option') require('node:tls').createSecureContext({ clientCertEngine: file });
   if (how === 'tls-native') require('node:tls').createSecureContext().context.setClientCertEngine(file);
   if (how === 'https-agent') require('node:https').request({ host: '127.0.0.1', port: 9, clientCertEngine: file }).on('error', () => {}).end();
@@ -45,6 +46,10 @@ beforeAll(() => {
   copyFileSync(fx.path('ok.so'), fx.path('no.so'));
   chmodSync(fx.path('no.so'), 0o644);
   // No sqlite3_extension_init: SQLite derives sqlite3_point_init from the file name (lib…, up to the dot)
+  // An engine id (no slash) that OpenSSL looks up in the directory OPENSSL_ENGINES names
+  mkdirSync(fx.path('engines'));
+  copyFileSync(fx.path('no.so'), fx.path('engines/eng.so'));
+  chmodSync(fx.path('engines/eng.so'), 0o644);
   buildLibrary(fx.dir, 'libpoint.so', `${markerConstructor('point')}int sqlite3_point_init(void *db, char **err, const void *api) { return 0; }\n`);
 });
 afterAll(() => fx?.remove());
@@ -92,6 +97,16 @@ describe.each(nodes())('$name', (n) => {
       }
       expect(load(n, api, 'no.so', 'DI').stdout).toBe(load(n, api, 'no.so', 'node').stdout);
     });
+  });
+
+  it('an engine id while OPENSSL_ENGINES (set at run time) names its directory: refused under RF, as node without bits and under DI', () => {
+    const api = { how: 'engine-id', since: 20 };
+    const plain = load(n, api, 'engines/eng', 'node').stdout;
+    expect(plain).toMatch(/\nran ok\n$/);
+    expect(load(n, api, 'engines/eng', 'none').stdout).toBe(plain);
+    expect(load(n, api, 'engines/eng', 'DI').stdout).toBe(plain);
+    expect(load(n, api, 'engines/eng', 'RF').stdout).toBe(REFUSED);
+    expect(load(n, api, 'engines/eng', 'RF+DI').stdout).toBe(REFUSED);
   });
 
   it.runIf(n.major >= 22)('sqlite: the default entry point is derived from the real file name, and ".so" is appended as SQLite does', () => {
