@@ -134,8 +134,9 @@ function secureContextPrototype(): object {
       (process as unknown as { binding(name: string): { SecureContext?: { prototype: object } } }).binding('crypto'));
     if (binding.SecureContext !== undefined) return binding.SecureContext.prototype;
   }
-  const tls = createRequire(import.meta.url)('node:tls') as { createSecureContext(): { context: object } };
-  return Object.getPrototypeOf(tls.createSecureContext().context) as object;
+  // A bare SecureContext: no options applied, no root certificates parsed.
+  const tls = createRequire(import.meta.url)('node:tls') as { SecureContext: new () => { context: object } };
+  return Object.getPrototypeOf(new tls.SecureContext().context) as object;
 }
 
 let tlsGuarded = false;
@@ -156,11 +157,6 @@ export function guardTlsEngines(ctx: Context): void {
   wrapMethod(proto, 'setClientCertEngine', (original) => function setClientCertEngine(this: unknown, ...args: unknown[]) {
     return engine(o, args[0], (id) => Reflect.apply(original, this, [id, ...args.slice(1)]), () => Reflect.apply(original, this, args));
   });
-}
-
-/** TLS modules: the native SecureContext behind them. */
-export function guardTls(ctx: Context): void {
-  guardTlsEngines(ctx);
 }
 
 /** `node:ffi` (Node 26): `dlopen(path, definitions)` and `new DynamicLibrary(path)`. */
