@@ -10,7 +10,7 @@ import type { Decision } from './policy.js';
 import type { AuditSink } from './settings.js';
 
 /** What loaded the code: the entry, an import, a require, a preload, stdin, inline code… */
-export type Subject = 'entry' | 'import' | 'require' | 'preload' | 'stdin' | 'repl' | 'inline' | 'worker' | 'addon' | 'generated';
+export type Subject = 'entry' | 'import' | 'require' | 'preload' | 'stdin' | 'repl' | 'inline' | 'worker' | 'addon' | 'native' | 'generated';
 
 /** One audit record, format version 1. */
 export interface AuditRecord {

@@ -1,7 +1,7 @@
 // The only module that talks to libc (through koffi): securebits, the exec check, execv.
-import { closeSync } from 'node:fs';
+import { closeSync, existsSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   AT_EMPTY_PATH, AT_EXECVE_CHECK, PR_GET_SECUREBITS, PR_SET_SECUREBITS, SYS_EXECVEAT,
@@ -17,22 +17,38 @@ let libc: Libc | undefined;
 
 type Koffi = { load(name: string): { func(decl: string): Fn }; errno(): number };
 
+/** The first `<dir>/node_modules/<rel>` that exists, for `dir` and its parents, in the order Node's resolver tries them. */
+function nodeModulesLookup(from: string, rel: string): string | undefined {
+  for (let dir = from; ; dir = dirname(dir)) {
+    // Node never looks in `node_modules/node_modules`.
+    if (basename(dir) !== 'node_modules') {
+      const path = join(dir, 'node_modules', rel);
+      if (existsSync(path)) return path;
+    }
+    if (dir === dirname(dir)) return undefined;
+  }
+}
+
 /**
- * Loads koffi's glibc native module straight from the nearest node_modules (skipping koffi's libc
- * sniffing and the module resolver, which cost milliseconds per process), else koffi itself.
+ * Loads koffi's glibc native module from where Node's resolver finds it: koffi's directory as resolved
+ * from secnode's own file, then koffi's native package as resolved from koffi's directory (skipping
+ * koffi's libc sniffing and the full resolver, which cost milliseconds per process); else koffi itself.
+ * Nothing here is checked (the check needs koffi): secnode's install is the operator's to protect.
  */
 function loadKoffi(): Koffi {
-  const native = `@koromix/koffi-linux-${process.arch}/linux_${process.arch}/koffi.node`;
-  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+  const koffi = nodeModulesLookup(dirname(fileURLToPath(import.meta.url)), 'koffi/package.json');
+  if (koffi === undefined) throw new Error('secnode: cannot find its dependency koffi in its own node_modules');
+  const native = nodeModulesLookup(dirname(realpathSync.native(koffi)), `@koromix/koffi-linux-${process.arch}/linux_${process.arch}/koffi.node`);
+  if (native !== undefined) {
     const module = { exports: {} as Koffi };
     try {
-      process.dlopen(module, join(dir, 'node_modules', native));
+      process.dlopen(module, native);
       return module.exports;
     } catch {
-      if (dir === dirname(dir)) break;
+      // Not glibc (musl), or another build: koffi's own loader decides, from koffi's own directory.
     }
   }
-  return createRequire(import.meta.url)('koffi') as Koffi;
+  return createRequire(import.meta.url)(dirname(koffi)) as Koffi;
 }
 
 function bind(): Libc {

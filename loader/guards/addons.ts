@@ -1,66 +1,60 @@
-// Native addons (.node): checked through an fd, and the library mapped is the file that was checked.
-import { closeSync } from 'node:fs';
-import { openForCheck } from '../../src/check.js';
-import { SecnodeError } from '../../src/errors.js';
+// Native addons (.node): checked through an fd, and the library mapped is the file that was checked,
+// together with the shared libraries the addon brings along (see addon-libs.ts).
 import { enforcingRule } from '../../src/policy.js';
 import type { Context } from '../context.js';
 import { replace } from './patch.js';
-import { gateAttributed, gateOpenFd } from '../gate/gate.js';
-import { mapStack } from '../stack.js';
+import { NotMatchable } from './addon-libs.js';
+import { openChecked, renamed, RTLD_LAZY, uncheckable, type Dlopen, type Opener } from './shared-object.js';
 
-type Dlopen = (module: unknown, filename: string, flags?: number) => void;
+/** Node's own process.dlopen, for the other native loaders' libraries (set when the guard is installed). */
+export let nodeDlopen: Dlopen | undefined;
 
 /**
- * The loader matches a library by the name it was opened under before it looks at the file, so a
- * reused `/proc/self/fd/N` would return the library loaded earlier through fd N. Every name is made
- * unique with `./` segments the kernel ignores.
+ * Patches process.dlopen (require of .node, import of addons, direct calls): open, check, load the
+ * addon's own libraries checked, then map the checked fd. Without file enforcement, a load the fd
+ * route cannot reproduce falls back to Node's own dlopen of the path, so the addon loads as under node.
  */
-const usedNames = new Set<string>();
-function fdName(fd: number): string {
-  let name = `/proc/self/fd/${fd}`;
-  for (let k = 1; usedNames.has(name); k++) name = `/proc/self/${'./'.repeat(k)}fd/${fd}`;
-  usedNames.add(name);
-  return name;
-}
-
-/** Patches process.dlopen (require of .node, import of addons, direct calls): open, check, map that fd. */
 export function guardAddons(ctx: Context): void {
   const original = process.dlopen as Dlopen;
+  nodeDlopen = original;
   const restrictFile = enforcingRule('file', ctx.bits, ctx.settings.forced);
+  const opener: Opener = { ctx, dlopen: original, restrictFile };
   const secnodeDlopen = function dlopen(this: unknown, ...args: Parameters<Dlopen>): void {
-    const [module, filename, ...flags] = args;
+    const [module, filename, ...rest] = args;
     if (typeof filename !== 'string') return Reflect.apply(original, this, args); // Node's own type error
     if (!filename.includes('/')) {
       // A bare name is looked up by the dynamic linker (LD_LIBRARY_PATH, ld.so.cache): no file to check.
       if (!restrictFile) return Reflect.apply(original, this, args);
-      throw mapStack(new SecnodeError('ERR_SECNODE_EXEC_DENIED',
-        `secnode: refused to load addon ${filename}: a name without a slash is looked up by the dynamic linker and cannot be checked (enforced by ${restrictFile})`,
-        'hint: load the addon by its path', { path: filename, errno: null, securebits: ctx.hex }));
+      throw uncheckable(ctx, 'addon', filename, 'a name without a slash is looked up by the dynamic linker and cannot be checked',
+        'hint: load the addon by its path', restrictFile);
     }
-    let fd: number;
+    const parent = (module as { parent?: { filename?: unknown } | null } | null)?.parent?.filename;
+    const flags = typeof rest[0] === 'number' ? rest[0] : RTLD_LAZY;
+    let names: readonly string[] = [];
+    let mapping = false;
     try {
-      fd = openForCheck(filename);
-    } catch {
-      // Nothing to map: Node reports the missing file itself; under enforcement, refuse (it may appear).
-      if (restrictFile) gateAttributed(ctx, filename, 'addon');
-      return Reflect.apply(original, this, args);
-    }
-    try {
-      const parent = (module as { parent?: { filename?: unknown } | null } | null)?.parent?.filename;
-      gateOpenFd(ctx, fd, filename, 'addon', ctx.auditor.active && typeof parent === 'string' ? parent : undefined);
-      const name = fdName(fd);
+      // Node reads `module` before it maps anything: with no module, map nothing of the addon's.
+      const object = module == null ? undefined : openChecked(opener, filename, 'addon', typeof parent === 'string' ? parent : undefined, flags);
+      if (object === undefined) return Reflect.apply(original, this, args);
       try {
-        Reflect.apply(original, this, [module, name, ...flags]);
-      } catch (err) {
-        // Node's own error (ERR_DLOPEN_FAILED), naming the file the caller asked for.
-        if (err instanceof Error) {
-          err.message = err.message.split(name).join(filename);
-          if (typeof err.stack === 'string') err.stack = err.stack.split(name).join(filename);
-        }
-        throw err;
+        names = object.names;
+        mapping = true;
+        Reflect.apply(original, this, [module, object.name, ...rest]);
+      } finally {
+        object.close();
       }
-    } finally {
-      closeSync(fd);
+    } catch (err) {
+      if (restrictFile !== null) {
+        if (err instanceof NotMatchable) {
+          throw uncheckable(ctx, 'addon', filename, `the libraries it needs cannot be checked: ${err.message}`,
+            'hint: give each library the addon needs a DT_SONAME equal to the name it is needed by (see the README, "Native addons")', restrictFile);
+        }
+        throw renamed(err, names, filename);
+      }
+      // No file enforcement: an error from the addon's own initialiser is the addon's; anything else
+      // means the fd route could not reproduce Node's load, so Node loads the path itself.
+      if (mapping && (err as { code?: unknown } | null)?.code !== 'ERR_DLOPEN_FAILED') throw renamed(err, names, filename);
+      return Reflect.apply(original, this, args);
     }
   };
   replace(process, 'dlopen', secnodeDlopen);

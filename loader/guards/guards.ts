@@ -11,6 +11,7 @@ import { guardChildProcesses, guardExecve } from './children.js';
 import { guardCompile } from './compile.js';
 import { guardGeneratedGlobals, guardVm } from './generated.js';
 import { guardBindings, guardInspector, refuseUnsafeOptions } from './options.js';
+import { guardCrypto, guardFfi, guardSqlite, guardTlsEngines } from './native.js';
 import { guardWorkers } from './workers.js';
 
 /** Guards for builtins, by name, applied once to the builtin's exports object. */
@@ -20,6 +21,21 @@ const BUILTIN_GUARDS: Readonly<Record<string, (ctx: Context, exports: Record<str
   inspector: guardInspector,
   'inspector/promises': guardInspector,
   vm: guardVm,
+  sqlite: guardSqlite,
+  crypto: guardCrypto,
+  ffi: guardFfi,
+};
+
+/**
+ * Guards that need no exports, run when one of these builtins first loads (the crypto guard runs them
+ * too, so the async backend, which applies every guard at start-up, does not load these modules).
+ */
+const BUILTIN_TRIGGERS: Readonly<Record<string, (ctx: Context) => void>> = {
+  tls: guardTlsEngines,
+  https: guardTlsEngines,
+  http2: guardTlsEngines,
+  _tls_common: guardTlsEngines,
+  _tls_wrap: guardTlsEngines,
 };
 
 /** Patches a builtin's exports when it is first loaded. */
@@ -37,10 +53,17 @@ export function installGuards(ctx: Context, backend: Backend, main: boolean): On
   const done = new Set<string>();
   const onBuiltin: OnBuiltin = (raw) => {
     const name = raw.startsWith('node:') ? raw.slice(5) : raw;
-    const guard = BUILTIN_GUARDS[name];
+    if (Object.hasOwn(BUILTIN_TRIGGERS, name)) BUILTIN_TRIGGERS[name]?.(ctx);
+    const guard = Object.hasOwn(BUILTIN_GUARDS, name) ? BUILTIN_GUARDS[name] : undefined;
     if (guard === undefined || done.has(name)) return;
     done.add(name);
-    guard(ctx, asOwnLoad(() => require(`node:${name}`) as Record<string, unknown>));
+    let exports: Record<string, unknown>;
+    try {
+      exports = asOwnLoad(() => require(`node:${name}`) as Record<string, unknown>);
+    } catch {
+      return; // not in this Node version, or behind a flag this process lacks: the program cannot load it either
+    }
+    guard(ctx, exports);
     syncBuiltinESMExports();
   };
   const getBuiltinModule = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;

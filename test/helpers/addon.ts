@@ -37,3 +37,45 @@ NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)
 /** A minimal WebAssembly module exporting `answer() → 42`. */
 export const ANSWER_WASM = Buffer.from(
   '0061736d01000000' + '0105016000017f' + '03020100' + '070a0106616e737765720000' + '0a06010400412a0b', 'hex');
+
+/** A C constructor that appends `line` to the file named by $ADDON_MARKER (proof that the object's code ran). */
+export function markerConstructor(line: string): string {
+  return `#include <stdio.h>
+#include <stdlib.h>
+__attribute__((constructor)) static void secnode_marker(void) {
+  const char *m = getenv("ADDON_MARKER");
+  FILE *f = m ? fopen(m, "a") : NULL;
+  if (f) { fputs(${JSON.stringify(`${line}\n`)}, f); fclose(f); }
+}
+`;
+}
+
+/**
+ * Builds the shared library `<dir>/<file>` from C `source` with the system compiler; `link` are extra
+ * linker arguments (e.g. `-Wl,-soname,libx.so`, `-L…`, `-l…`, `-Wl,-rpath,$ORIGIN/lib`).
+ */
+export function buildLibrary(dir: string, file: string, source: string, link: readonly string[] = [], mode = 0o755): string {
+  const headers = nodeHeaders();
+  const src = join(dir, `${file.replace(/\//g, '_')}.c`);
+  writeFileSync(src, source);
+  const out = join(dir, file);
+  execFileSync('cc', ['-shared', '-fPIC', '-O1', ...(headers === undefined ? [] : [`-I${headers}`]), '-o', out, src, ...link], { stdio: 'pipe' });
+  chmodSync(out, mode);
+  return out;
+}
+
+/** An N-API addon's C source: exports `{ marker, value: <valueExpr> }`; `prelude` declares what it calls. */
+export function addonSource(marker: string, prelude: string, valueExpr: string): string {
+  return `#include <node_api.h>
+${prelude}
+static napi_value Init(napi_env env, napi_value exports) {
+  napi_value m, v;
+  napi_create_string_utf8(env, ${JSON.stringify(marker)}, NAPI_AUTO_LENGTH, &m);
+  napi_create_int32(env, ${valueExpr}, &v);
+  napi_set_named_property(env, exports, "marker", m);
+  napi_set_named_property(env, exports, "value", v);
+  return exports;
+}
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)
+`;
+}

@@ -1,0 +1,120 @@
+// Native code loaders beside process.dlopen: sqlite extensions, OpenSSL engines (crypto.setEngine, the
+// TLS engine options and the native SecureContext's methods) and node:ffi. A shared object passes the
+// check through its fd before it is mapped: a 0644 one never runs under RF (its constructor's marker
+// stays absent), a 0755 one works under RF+DI, and with no bits every call is exactly node's.
+import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildLibrary, markerConstructor } from './helpers/addon.js';
+import { makeFixtures, show, type Fixtures } from './helpers/launcher-fixtures.js';
+import { node, nodes, secnode, type NodeUnderTest, type Policy } from './helpers/run.js';
+
+const SCRIPTS = {
+  // how, file: loads the file through one native loader; prints the outcome, then whether its constructor ran
+  'native.cjs': `const fs = require('node:fs');
+const { resolve } = require('node:path');
+const [how, name] = process.argv.slice(2);
+const file = resolve(name);
+try {
+  if (how === 'sqlite') { const { DatabaseSync } = require('node:sqlite'); new DatabaseSync(':memory:', { allowExtension: true }).loadExtension(file); }
+  if (how === 'sqlite-entry') { const { DatabaseSync } = require('node:sqlite'); new DatabaseSync(':memory:', { allowExtension: true }).loadExtension(file, 'sqlite3_point_init'); }
+  if (how === 'setEngine') require('node:crypto').setEngine(file);
+  if (how === 'engine-id') { process.env.OPENSSL_ENGINES = require('node:path').dirname(file); require('node:crypto').setEngine(require('node:path').basename(file)); }
+  if (how === 'tls-option') require('node:tls').createSecureContext({ clientCertEngine: file });
+  if (how === 'tls-native') require('node:tls').createSecureContext().context.setClientCertEngine(file);
+  if (how === 'https-agent') require('node:https').request({ host: '127.0.0.1', port: 9, clientCertEngine: file }).on('error', () => {}).end();
+  if (how === 'ffi-dlopen') console.log(require('node:ffi').dlopen(file, { answer: { result: 'i32', parameters: [] } }).functions.answer());
+  if (how === 'ffi-class') { const ffi = require('node:ffi'); const lib = new ffi.DynamicLibrary(file); console.log(lib instanceof ffi.DynamicLibrary); }
+  console.log('ok');
+} catch (e) {
+  console.log('error', e.code, e.code && e.code.startsWith('ERR_SECNODE_') ? '' : e.message);
+}
+const m = process.env.ADDON_MARKER;
+console.log('ran', fs.existsSync(m) ? fs.readFileSync(m, 'utf8').trim().split('\\n').join(',') : '-');
+`,
+} as const;
+
+const LIB = (marker: string, extra = '') => `${markerConstructor(marker)}
+int sqlite3_extension_init(void *db, char **err, const void *api) { return 0; }
+int answer(void) { return 42; }
+${extra}`;
+
+let fx: Fixtures;
+beforeAll(() => {
+  fx = makeFixtures('native', SCRIPTS);
+  buildLibrary(fx.dir, 'ok.so', LIB('ok'));
+  copyFileSync(fx.path('ok.so'), fx.path('no.so'));
+  chmodSync(fx.path('no.so'), 0o644);
+  // No sqlite3_extension_init: SQLite derives sqlite3_point_init from the file name (lib…, up to the dot)
+  // An engine id (no slash) that OpenSSL looks up in the directory OPENSSL_ENGINES names
+  mkdirSync(fx.path('engines'));
+  copyFileSync(fx.path('no.so'), fx.path('engines/eng.so'));
+  chmodSync(fx.path('engines/eng.so'), 0o644);
+  buildLibrary(fx.dir, 'libpoint.so', `${markerConstructor('point')}int sqlite3_point_init(void *db, char **err, const void *api) { return 0; }\n`);
+});
+afterAll(() => fx?.remove());
+
+interface Api { readonly how: string; readonly since: number; readonly flags?: readonly string[] }
+const APIS: readonly Api[] = [
+  { how: 'sqlite', since: 22 },
+  { how: 'setEngine', since: 20 },
+  { how: 'tls-option', since: 20 },
+  { how: 'tls-native', since: 20 },
+  { how: 'https-agent', since: 20 },
+  { how: 'ffi-dlopen', since: 26, flags: ['--experimental-ffi'] },
+  { how: 'ffi-class', since: 26, flags: ['--experimental-ffi'] },
+];
+
+let runs = 0;
+function load(n: NodeUnderTest, api: Api, file: string, policy: Policy | 'node') {
+  const marker = join(fx.dir, `marker-${runs++}`);
+  rmSync(marker, { force: true });
+  const args = ['--no-warnings', ...(api.flags ?? []), 'native.cjs', api.how, file];
+  const opts = { node: n, cwd: fx.dir, env: { ADDON_MARKER: marker }, policy: policy === 'node' ? 'none' as const : policy };
+  return policy === 'node' ? node(args, opts) : secnode(args, opts);
+}
+
+const REFUSED = 'error ERR_SECNODE_EXEC_DENIED \nran -\n';
+
+describe.each(nodes())('$name', (n) => {
+  describe.each(APIS.filter((a) => n.major >= a.since))('$how', (api) => {
+    it('with no bits, exactly as plain node (0755 and 0644)', () => {
+      for (const file of ['ok.so', 'no.so']) {
+        const plain = load(n, api, file, 'node');
+        const r = load(n, api, file, 'none');
+        expect(plain.stdout, show(plain)).toMatch(/\nran (ok|no)/);
+        expect({ status: r.status, stdout: r.stdout.replaceAll(`marker-${runs - 1}`, ''), stderr: r.stderr }, show(r))
+          .toEqual({ status: plain.status, stdout: plain.stdout.replaceAll(`marker-${runs - 2}`, ''), stderr: plain.stderr });
+      }
+    });
+
+    it('a 0755 file works under RF+DI as under node; a 0644 file never runs under RF and RF+DI, and runs under DI', () => {
+      const plain = load(n, api, 'ok.so', 'node').stdout;
+      expect(load(n, api, 'ok.so', 'RF+DI').stdout).toBe(plain);
+      for (const policy of ['RF', 'RF+DI'] as const) {
+        const r = load(n, api, 'no.so', policy);
+        expect(r.stdout, `${policy}\n${show(r)}`).toBe(REFUSED);
+      }
+      expect(load(n, api, 'no.so', 'DI').stdout).toBe(load(n, api, 'no.so', 'node').stdout);
+    });
+  });
+
+  it('an engine id while OPENSSL_ENGINES (set at run time) names its directory: refused under RF, as node without bits and under DI', () => {
+    const api = { how: 'engine-id', since: 20 };
+    const plain = load(n, api, 'engines/eng', 'node').stdout;
+    expect(plain).toMatch(/\nran ok\n$/);
+    expect(load(n, api, 'engines/eng', 'none').stdout).toBe(plain);
+    expect(load(n, api, 'engines/eng', 'DI').stdout).toBe(plain);
+    expect(load(n, api, 'engines/eng', 'RF').stdout).toBe(REFUSED);
+    expect(load(n, api, 'engines/eng', 'RF+DI').stdout).toBe(REFUSED);
+  });
+
+  it.runIf(n.major >= 22)('sqlite: the default entry point is derived from the real file name, and ".so" is appended as SQLite does', () => {
+    const api = { how: 'sqlite', since: 22 };
+    expect(load(n, api, 'libpoint.so', 'RF+DI').stdout).toBe('ok\nran point\n');
+    expect(load(n, { how: 'sqlite-entry', since: 22 }, 'libpoint.so', 'RF+DI').stdout).toBe('ok\nran point\n');
+    expect(load(n, api, 'ok', 'RF+DI').stdout).toBe('ok\nran ok\n');
+    expect(load(n, api, 'no', 'RF').stdout).toBe(REFUSED);
+    expect(existsSync(fx.path('no'))).toBe(false);
+  });
+});
