@@ -1,18 +1,21 @@
-// Backend for Node 20 (and 22 before 22.22.3): module.register hooks, run in Node's hooks thread.
+// secnode's async hooks, run in Node's hooks thread: the backend for Node 20 (and 22 before 22.22.3),
+// and on every version the first hooks of a hooks thread the program starts with `module.register`.
 import { fileURLToPath } from 'node:url';
 import { contextFrom, type Context, type ContextData } from '../context.js';
 import { gateCheckOnly, gateFile, gateGenerated } from '../gate/gate.js';
 import { handOver } from '../gate/handover.js';
 import { subjectOf } from '../gate/subject.js';
+import { guardHooksThread } from './hooks-thread.js';
 
 interface LoadResult { format?: string | null | undefined; source?: unknown; shortCircuit?: boolean }
 interface LoadContext { format?: string | null | undefined }
 
 let ctx: Context | undefined;
 
-/** Receives the main thread's policy inputs. */
+/** Receives the main thread's policy inputs and guards this hooks thread. */
 export async function initialize(data: ContextData): Promise<void> {
   ctx = contextFrom(data);
+  guardHooksThread(ctx, data);
 }
 
 /** Hands Node the checked bytes of every file-backed ESM (and wasm) module; CommonJS goes to the CJS layer. */

@@ -7,6 +7,7 @@ import { gateFile, gateGenerated } from '../gate/gate.js';
 import type { OnBuiltin } from '../guards/guards.js';
 import { handOver, handOverCommonJs, hasUserAsyncHooks, sameBytes } from '../gate/handover.js';
 import { subjectOf } from '../gate/subject.js';
+import { gateSupplied } from '../gate/supplied.js';
 
 interface LoadResult { format?: string | null | undefined; source?: unknown; shortCircuit?: boolean }
 interface LoadContext { format?: string | null | undefined; conditions?: readonly string[] }
@@ -73,7 +74,10 @@ export function installSyncHooks(ctx: Context, onBuiltin: OnBuiltin): void {
       if (source === undefined) return result;
       // Below this hook there is Node's own loader, or hooks the program registered with module.register:
       // when their bytes differ from the file's, they are code attributed to this file, which just passed.
-      if (hasUserAsyncHooks() && result.source != null && !sameBytes(result.source, source)) return result;
+      if (hasUserAsyncHooks() && result.source != null && !sameBytes(result.source, source)) {
+        if (hardened) gateSupplied(ctx, filename, subject);
+        return result;
+      }
       handOverAll(filename, result.format, source);
       return { ...result, source };
     },

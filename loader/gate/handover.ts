@@ -1,5 +1,6 @@
 // What secnode handed to Node as a file's source, so that later layers can tell checked bytes from
 // bytes some other code supplied for the same file (then the file they are attributed to is checked).
+import { isTypeStripped } from './supplied.js';
 
 const handed = new Map<string, unknown>();
 let watching = false;
@@ -11,11 +12,15 @@ export function handOverCommonJs(filename: string, source: string): void {
   lastCommonJs = { filename, source };
 }
 
-/** True when `content` is the CommonJS source secnode just handed over for `filename`; forgets it. */
+/**
+ * True when `content` is the CommonJS source secnode just handed over for `filename` (or, for
+ * TypeScript, Node's type stripping of it); forgets it.
+ */
 export function takeCommonJs(filename: string, content: unknown): boolean {
   const mine = lastCommonJs;
   lastCommonJs = undefined;
-  return mine !== undefined && mine.filename === filename && mine.source === content;
+  return mine !== undefined && mine.filename === filename
+    && (mine.source === content || isTypeStripped(filename, mine.source, content));
 }
 
 /** Remembers the source given for a file while a verifier above secnode's hook is watching. */

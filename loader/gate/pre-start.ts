@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { openForCheck } from '../../src/check.js';
 import type { Context } from '../context.js';
-import { gateCheckOnly, gateInline, gateStream } from './gate.js';
+import { gateCheckOnly, gateGenerated, gateInline, gateStream } from './gate.js';
 import { allowStartInputCompile } from './handover.js';
 import { startInput } from './start-input.js';
 
@@ -16,13 +16,19 @@ export function gateStart(ctx: Context): void {
   const input = startInput(process.execArgv, process.argv[1],
     typeof (process as { _eval?: unknown })._eval === 'string',
     (process as { _forceRepl?: unknown })._forceRepl === true, () => (require('node:tty') as typeof import('node:tty')).isatty(0));
+  // The REPL evaluates every line through node:vm: under hardening it is refused at start (after DI's verdict).
+  const hardenRepl = (): void => {
+    if (ctx.settings.forced.hardenGenerated) gateGenerated(ctx, 'the REPL');
+  };
   switch (input.kind) {
     case 'inline':
       gateInline(ctx, input.source === 'interactive' ? '-i' : input.source === 'print' ? '-p' : '-e', 'inline');
+      if (input.source === 'interactive') hardenRepl();
       allowStartInputCompile();
       return;
     case 'stdin':
       gateStream(ctx, 0, input.source, 'stream', input.source);
+      if (input.source === 'repl') hardenRepl();
       allowStartInputCompile();
       return;
     case 'entry':

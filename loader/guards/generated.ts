@@ -1,20 +1,47 @@
 // Hardening of code generated at run time (SECNODE_HARDEN_GENERATED=1): eval, the Function
-// constructors and node:vm refuse to compile. Installed only when hardening is asked for.
+// constructors, node:vm, the REPL and the inspector protocol refuse to compile. Installed only when
+// hardening is asked for (and, for a REPL the program starts, under deny-interactive).
 import type { Context } from '../context.js';
-import { gateGenerated } from '../gate/gate.js';
-import { replace } from './patch.js';
+import { enforcingRule } from '../../src/policy.js';
+import { gateGenerated, gateInline } from '../gate/gate.js';
+import { ownLoad } from '../gate/own-load.js';
+import { replace, wrapMethod } from './patch.js';
 import { preloadStackMapper } from '../stack.js';
 
-/** A stand-in for a code-generating function or class that refuses every call (and every `new`). */
-function refuser(ctx: Context, source: string, like: { name: string; prototype?: unknown; length: number }): unknown {
-  const stand = function refuse(): never {
-    gateGenerated(ctx, source);
+type Like = { name: string; prototype?: unknown; length: number } | ((...args: unknown[]) => unknown);
+
+/**
+ * A stand-in for a code-generating function or class that refuses every call (and every `new`), except
+ * while secnode itself loads a builtin (the REPL compiles a line of its own when it loads).
+ */
+function refuser(ctx: Context, source: string, like: Like, refuse = (): void => gateGenerated(ctx, source)): (...args: unknown[]) => never {
+  const stand = function refuse_(this: unknown, ...args: unknown[]): never {
+    if (ownLoad() && typeof like === 'function') {
+      return (new.target === undefined ? Reflect.apply(like, this, args) : Reflect.construct(like, args, new.target)) as never;
+    }
+    refuse();
     throw new Error('unreachable');
   };
   Object.defineProperty(stand, 'name', { value: like.name });
   Object.defineProperty(stand, 'length', { value: like.length });
   if (like.prototype !== undefined) Object.defineProperty(stand, 'prototype', { value: like.prototype, writable: false });
   return stand;
+}
+
+/**
+ * Replaces a class (or function) `owner[key]` with a refuser. The class's prototype (shared with the
+ * stand-in) and every prototype above it up to `Object.prototype` get their `constructor` replaced as
+ * well, so `X.prototype.constructor`, an instance's `constructor` and a base class (vm.Script's
+ * ContextifyScript, vm.Module's subclasses) never lead back to a compiling constructor.
+ */
+function refuseClass(ctx: Context, owner: object, key: string, source: string, refuse?: () => void): void {
+  const original = (owner as Record<string, unknown>)[key] as Like | undefined;
+  if (typeof original !== 'function') return;
+  replace(owner, key, refuser(ctx, source, original, refuse));
+  for (let proto = original.prototype as object | null; proto !== null && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
+    const ctor = Object.getOwnPropertyDescriptor(proto, 'constructor')?.value as Like | undefined;
+    if (typeof ctor === 'function' && ctor !== Object) replace(proto, 'constructor', refuser(ctx, source, ctor, refuse));
+  }
 }
 
 /** Replaces `eval` and the four Function constructors (also reachable through `.constructor`). */
@@ -35,14 +62,53 @@ export function guardGeneratedGlobals(ctx: Context): void {
   }
 }
 
-/** The node:vm functions and classes that compile code. */
-const VM_COMPILERS = ['Script', 'compileFunction', 'runInContext', 'runInNewContext', 'runInThisContext', 'SourceTextModule', 'createScript'];
+/** The node:vm functions that compile or run code (the classes are handled by refuseClass). */
+const VM_FUNCTIONS = ['compileFunction', 'runInContext', 'runInNewContext', 'runInThisContext', 'createScript'];
+/** The node:vm classes that compile code, or (SyntheticModule) hold a module wrapper that does. */
+const VM_CLASSES = ['Script', 'SourceTextModule', 'SyntheticModule', 'Module'];
+/** What a vm.Script compiled elsewhere (inside Node, before the guard) could still run. */
+const SCRIPT_RUNNERS = ['runInContext', 'runInNewContext', 'runInThisContext'];
 
-/** Makes node:vm refuse to compile anything. */
+/** Makes node:vm refuse to compile or run anything. */
 export function guardVm(ctx: Context, exports: Record<string, unknown>): void {
   if (!ctx.settings.forced.hardenGenerated) return;
-  for (const key of VM_COMPILERS) {
-    const original = exports[key] as { name: string; prototype?: unknown; length: number } | undefined;
+  const script = (exports.Script as { prototype?: object } | undefined)?.prototype;
+  if (script !== undefined) {
+    for (const key of SCRIPT_RUNNERS) wrapMethod(script, key, (original) => refuser(ctx, `vm.Script#${key}`, original));
+  }
+  for (const key of VM_CLASSES) refuseClass(ctx, exports, key, `vm.${key}`);
+  for (const key of VM_FUNCTIONS) {
+    const original = exports[key] as Like | undefined;
     if (typeof original === 'function') replace(exports, key, refuser(ctx, `vm.${key}`, original));
+  }
+}
+
+/**
+ * A REPL the program starts evaluates what it reads (a socket, a stream) through a `vm` reference Node
+ * took before secnode's guards: `repl.start` and `REPLServer` refuse under DI (interactive input, source
+ * `repl`) and under hardening (code generated at run time).
+ */
+export function guardRepl(ctx: Context, exports: Record<string, unknown>): void {
+  const interactive = enforcingRule('interactive', ctx.bits, ctx.settings.forced);
+  if (interactive === null && !ctx.settings.forced.hardenGenerated) return;
+  const refuse = (what: string) => (): void => {
+    if (interactive !== null) gateInline(ctx, 'repl', 'repl');
+    gateGenerated(ctx, what);
+  };
+  refuseClass(ctx, exports, 'REPLServer', 'repl.REPLServer', refuse('repl.REPLServer'));
+  const start = exports.start as Like | undefined;
+  if (typeof start === 'function') replace(exports, 'start', refuser(ctx, 'repl.start', start, refuse('repl.start')));
+}
+
+/**
+ * The inspector protocol evaluates strings (`Runtime.evaluate`, `Runtime.compileScript`, breakpoint
+ * conditions): under hardening an in-process `inspector.Session` cannot connect.
+ */
+export function guardInspectorSession(ctx: Context, exports: Record<string, unknown>): void {
+  if (!ctx.settings.forced.hardenGenerated) return;
+  const proto = (exports.Session as { prototype?: object } | undefined)?.prototype;
+  if (proto === undefined) return;
+  for (const key of ['connect', 'connectToMainThread']) {
+    wrapMethod(proto, key, (original) => refuser(ctx, `inspector.Session#${key}`, original));
   }
 }

@@ -9,17 +9,19 @@ import { replace } from './patch.js';
 import { guardAddons } from './addons.js';
 import { guardChildProcesses, guardExecve } from './children.js';
 import { guardCompile } from './compile.js';
-import { guardGeneratedGlobals, guardVm } from './generated.js';
+import { guardGeneratedGlobals, guardInspectorSession, guardRepl, guardVm } from './generated.js';
+import { guardShadowRealm } from './realms.js';
 import { guardBindings, guardInspector, refuseUnsafeOptions } from './options.js';
 import { guardCrypto, guardFfi, guardSqlite, guardTlsEngines } from './native.js';
 import { guardWorkers } from './workers.js';
 
 /** Guards for builtins, by name, applied once to the builtin's exports object. */
 const BUILTIN_GUARDS: Readonly<Record<string, (ctx: Context, exports: Record<string, unknown>) => void>> = {
+  repl: guardRepl,
   child_process: guardChildProcesses,
   worker_threads: guardWorkers,
-  inspector: guardInspector,
-  'inspector/promises': guardInspector,
+  inspector: guardInspectors,
+  'inspector/promises': guardInspectors,
   vm: guardVm,
   sqlite: guardSqlite,
   crypto: guardCrypto,
@@ -38,6 +40,12 @@ const BUILTIN_TRIGGERS: Readonly<Record<string, (ctx: Context) => void>> = {
   _tls_wrap: guardTlsEngines,
 };
 
+/** The inspector's doors: `open()` (interactive) and in-process sessions (generated code). */
+function guardInspectors(ctx: Context, exports: Record<string, unknown>): void {
+  guardInspector(ctx, exports);
+  guardInspectorSession(ctx, exports);
+}
+
 /** Patches a builtin's exports when it is first loaded. */
 export type OnBuiltin = (name: string) => void;
 
@@ -49,6 +57,7 @@ export function installGuards(ctx: Context, backend: Backend, main: boolean): On
   guardCompile(ctx);
   guardExecve(ctx);
   guardGeneratedGlobals(ctx);
+  guardShadowRealm(ctx);
   const require = createRequire(import.meta.url);
   const done = new Set<string>();
   const onBuiltin: OnBuiltin = (raw) => {
@@ -73,6 +82,13 @@ export function installGuards(ctx: Context, backend: Backend, main: boolean): On
       return Reflect.apply(getBuiltinModule, this, [id]);
     });
   }
-  if (backend !== 'sync-hooks') for (const name of Object.keys(BUILTIN_GUARDS)) onBuiltin(name);
+  const hardened = ctx.settings.forced.hardenGenerated;
+  if (backend !== 'sync-hooks') {
+    // No hook sees builtins load here: guard them now (the REPL, a heavy module, only when it matters).
+    for (const name of Object.keys(BUILTIN_GUARDS)) if (name !== 'repl' || hardened || ctx.bits.denyInteractive || ctx.settings.forced.denyInteractive) onBuiltin(name);
+  } else if (hardened) {
+    // Builtins loaded later take their `vm` functions when they load: under hardening, guard vm first.
+    onBuiltin('vm');
+  }
   return onBuiltin;
 }

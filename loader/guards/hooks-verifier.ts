@@ -3,7 +3,7 @@
 // that file, which must pass the check under enforcement.
 import { fileURLToPath } from 'node:url';
 import { contextFrom, type Context, type ContextData } from '../context.js';
-import { gateAttributed } from '../gate/gate.js';
+import { gateSupplied } from '../gate/supplied.js';
 import { takeHandedOver, watchHandOvers } from '../gate/handover.js';
 
 interface LoadResult { format?: string | null | undefined; source?: unknown }
@@ -23,6 +23,6 @@ export async function load(url: string, context: object,
   const result = await nextLoad(url, context);
   if (!url.startsWith('file:') || result.format === 'json' || result.format === 'builtin' || result.source == null) return result;
   const filename = fileURLToPath(url);
-  if (!takeHandedOver(filename, result.source)) gateAttributed(ctx, filename, 'import');
+  if (!takeHandedOver(filename, result.source)) gateSupplied(ctx, filename, 'import');
   return result;
 }

@@ -1,12 +1,14 @@
 // Hooks the program registers after secnode: code they supply for a file is attributed to that file.
 // Sync hooks registered later run before secnode's own and may answer without it, so a verifier hook
-// is registered above each of them; async hooks sit below secnode's sync hook on Node 24 (so it sees
-// their results), and on Node 20 secnode's verifier hooks are registered above them.
+// is registered above each of them. Async hooks (`module.register`) run in a hooks thread: secnode's
+// async hooks are the first there (Node 20 registers them at start-up, later versions when the program
+// first calls `register`), so hooks modules load through secnode's gate, and a verifier is registered
+// above each program hooks module. On the sync backend they also sit below secnode's sync hook.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Backend } from '../backends/backend-choice.js';
 import type { Context, ContextData } from '../context.js';
-import { gateAttributed } from '../gate/gate.js';
+import { gateSupplied } from '../gate/supplied.js';
 import { replace } from './patch.js';
 import { noteUserAsyncHooks, takeHandedOver, watchHandOvers } from '../gate/handover.js';
 
@@ -28,13 +30,20 @@ export function guardHookRegistration(ctx: Context, data: ContextData, backend: 
     const result = next(url, context);
     if (!url.startsWith('file:') || !isCode(result)) return result;
     const filename = fileURLToPath(url);
-    if (!takeHandedOver(filename, result.source)) gateAttributed(ctx, filename, 'import');
+    if (!takeHandedOver(filename, result.source)) gateSupplied(ctx, filename, 'import');
     return result;
   };
+  let hooksThread = backend !== 'sync-hooks';
   replace(api, 'register', function secnodeRegister(this: unknown, ...args: unknown[]) {
+    if (!hooksThread) {
+      // The program starts a hooks thread: secnode's own async hooks go first in it, so the program's
+      // hooks module and everything it imports load through secnode's gate (and secnode guards that thread).
+      Reflect.apply(register, api, [new URL('./hooks-async.cjs', import.meta.url), { data }]);
+      hooksThread = true;
+    }
     const handle = Reflect.apply(register, this, args);
     if (backend === 'sync-hooks') noteUserAsyncHooks();
-    else Reflect.apply(register, api, [new URL('./hooks-verifier.cjs', import.meta.url), { data }]);
+    Reflect.apply(register, api, [new URL('./hooks-verifier.cjs', import.meta.url), { data }]);
     return handle;
   });
   const registerHooks = api.registerHooks;
