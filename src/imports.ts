@@ -28,6 +28,8 @@ const UNKNOWN: Known = { text: '', dir: false, unknown: true };
 /** `self` for values naming this very file (`__filename`, `import.meta.url`): nothing to follow. */
 type Value = Known[] | 'self' | null;
 
+/** Node types that may load or name a module (visited after every declaration is known). */
+const SITES = new Set(['ImportDeclaration', 'ExportAllDeclaration', 'ExportNamedDeclaration', 'ImportExpression', 'CallExpression', 'NewExpression']);
 const CHILD_PROCESS = new Set(['child_process', 'node:child_process']);
 const REQUIRE_MAKERS = new Set(['createRequire', 'createRequireFromPath']);
 
@@ -100,8 +102,12 @@ class Finder {
   private readonly seen = new Set<AnyNode>();
 
   constructor(ast: Node) {
-    walk(ast, (n) => this.declare(n));
-    walk(ast, (n) => this.visit(n));
+    const sites: AnyNode[] = [];
+    walk(ast, (n) => {
+      this.declare(n);
+      if (SITES.has(n.type)) sites.push(n);
+    });
+    for (const n of sites) this.visit(n);
   }
 
   private isRequireCall(n: unknown, from?: ReadonlySet<string>): boolean {
@@ -351,7 +357,8 @@ function walk(node: unknown, visit: (n: AnyNode) => void): void {
   const n = node as AnyNode;
   if (typeof n.type !== 'string') return;
   visit(n);
-  for (const key of Object.keys(n)) {
-    if (key !== 'loc' && key !== 'start' && key !== 'end') walk(n[key], visit);
+  for (const key in n) {
+    const child = n[key];
+    if (child !== null && typeof child === 'object' && key !== 'loc') walk(child, visit);
   }
 }
