@@ -55,7 +55,7 @@ function importsOf(path: string, source: string): ImportRef[] | { error: string 
   let js = source;
   if (TYPESCRIPT.has(extname(path))) {
     const stripped = stripTypes(source);
-    if ('error' in stripped) return { error: `TypeScript that type stripping cannot handle: ${stripped.error}` };
+    if ('error' in stripped) return stripped;
     js = stripped.js;
   }
   try {

@@ -13,7 +13,7 @@ export function stripTypes(source: string): { js: string } | { error: string } {
     return { js: quietly(() => strip(source)) };
   } catch (e) {
     const err = e as { code?: string; message?: string };
-    return { error: `${err.code ? `${err.code}: ` : ''}${(err.message ?? String(e)).split('\n')[0] ?? ''}` };
+    return { error: `TypeScript that type stripping cannot handle: ${err.code ? `${err.code}: ` : ''}${(err.message ?? String(e)).split('\n')[0] ?? ''}` };
   }
 }
 
