@@ -1,13 +1,16 @@
 // secnodectl scan: the static module graph from entries and directories, each file checked by the kernel.
-import { closeSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, extname, join, resolve } from 'node:path';
+import { closeSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { dirname, extname, resolve } from 'node:path';
 import { checkOpenFd, openForCheck } from './check.js';
+import { codeFilesIn, isCodeFile } from './code-files.js';
 import { errnoName } from './errno.js';
-import { findImports } from './imports.js';
+import { findImports, type ImportRef } from './imports.js';
 import { preloadsInOrder } from './preloads.js';
 import { packageScope, resolveImport, resolveRequire, type Resolution } from './resolve.js';
+import { stripTypes } from './strip-types.js';
 import { explain } from './why.js';
+
+export { isCodeFile } from './code-files.js';
 
 /** One code file in the graph and what the kernel says about it. */
 export interface ScannedFile {
@@ -36,33 +39,9 @@ export interface ScanReport {
   readonly summary: { readonly files: number; readonly refused: number; readonly fixable: number; readonly wouldStartUnderRestrictFile: boolean };
 }
 
-/** File name endings that hold code (parsed), and those that are code but not parsed. */
-const PARSED = new Set(['.js', '.mjs', '.cjs']);
-const CODE = new Set([...PARSED, '.ts', '.mts', '.cts', '.node', '.wasm']);
-const DECLARATION = /\.d\.[mc]?ts$/;
-
-/** True when a file name is code that Node can load (not JSON, maps or declarations). */
-export function isCodeFile(name: string): boolean {
-  return CODE.has(extname(name)) && !DECLARATION.test(name);
-}
-
-function* codeFilesIn(dir: string): Generator<string> {
-  const stack = [dir];
-  while (stack.length > 0) {
-    const d = stack.pop() as string;
-    let entries;
-    try {
-      entries = readdirSync(d, { withFileTypes: true });
-    } catch {
-      continue;
-    }
-    for (const e of entries) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) stack.push(p);
-      else if ((e.isFile() || e.isSymbolicLink()) && isCodeFile(e.name)) yield p;
-    }
-  }
-}
+/** Endings of code files that are not JavaScript text (checked, never parsed), and of TypeScript. */
+const BINARY = new Set(['.node', '.wasm']);
+const TYPESCRIPT = new Set(['.ts', '.mts', '.cts']);
 
 function preferModule(path: string): boolean {
   const ext = extname(path);
@@ -71,9 +50,19 @@ function preferModule(path: string): boolean {
   return packageScope(path)?.json.type === 'module';
 }
 
-function stripTypes(source: string): string | undefined {
-  const m = createRequire(import.meta.url)('node:module') as { stripTypeScriptTypes?: (s: string) => string };
-  return m.stripTypeScriptTypes?.(source);
+/** What a file loads, or why it could not be parsed (its imports are then not followed). */
+function importsOf(path: string, source: string): ImportRef[] | { error: string } {
+  let js = source;
+  if (TYPESCRIPT.has(extname(path))) {
+    const stripped = stripTypes(source);
+    if ('error' in stripped) return stripped;
+    js = stripped.js;
+  }
+  try {
+    return findImports(js, preferModule(path));
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
 }
 
 /** Options for a scan. */
@@ -112,8 +101,8 @@ export function scan(inputs: readonly string[], opts: ScanOptions = {}): ScanRep
     else unresolved.push({ specifier: p.spec, importer: 'NODE_OPTIONS', line: 0, reason: 'preload that is not a file' });
   }
   let done = 0;
-  while (queue.length > 0) {
-    const { path: given, importer } = queue.shift() as { path: string; importer?: string };
+  for (let next = 0; next < queue.length; next++) {
+    const { path: given, importer } = queue[next] as { path: string; importer?: string };
     let path = given;
     try {
       path = realpathSync(given);
@@ -140,37 +129,32 @@ export function scan(inputs: readonly string[], opts: ScanOptions = {}): ScanRep
         fixable: why.fixable, emulated: result.emulated, importers: importer ? [importer] : [],
       });
       const ext = extname(path);
-      if (PARSED.has(ext) || ext === '.ts' || ext === '.mts' || ext === '.cts') source = readFileSync(fd, 'utf8');
+      if (!BINARY.has(ext) && ext !== '.json') source = readFileSync(fd, 'utf8');
     } finally {
       closeSync(fd);
     }
-    opts.progress?.(++done, queue.length);
+    opts.progress?.(++done, queue.length - next - 1);
     if (source === undefined) continue;
-    const ext = extname(path);
-    if (!PARSED.has(ext)) {
-      source = stripTypes(source);
-      if (source === undefined) {
-        unparsed.push({ path, error: 'TypeScript needs Node 22.13+ to scan (module.stripTypeScriptTypes)' });
-        continue;
-      }
-    }
-    let refs;
-    try {
-      refs = findImports(source, preferModule(path));
-    } catch (e) {
-      unparsed.push({ path, error: (e as Error).message });
+    const refs = importsOf(path, source);
+    if ('error' in refs) {
+      unparsed.push({ path, error: refs.error });
       continue;
     }
     for (const ref of refs) {
       if (ref.specifier === null) {
-        unresolved.push({ specifier: null, importer: path, line: ref.line, reason: `${ref.kind} with a specifier computed at run time` });
+        if (ref.kind !== 'reference') unresolved.push({ specifier: null, importer: path, line: ref.line, reason: `${ref.kind} with a specifier computed at run time` });
         continue;
       }
-      const r: Resolution = ref.kind === 'require' ? resolveRequire(ref.specifier, path)
-        : ref.kind === 'worker' ? resolveImport(ref.specifier.startsWith('.') || ref.specifier.startsWith('/') || ref.specifier.startsWith('file:') ? ref.specifier : `./${ref.specifier}`, path)
-          : resolveImport(ref.specifier, path);
-      if ('path' in r) {
-        if (isCodeFile(r.path) || !/\.(json|map)$/.test(r.path)) add(r.path, path);
+      let r: Resolution;
+      try {
+        r = ref.rules === 'require' ? resolveRequire(ref.specifier, path) : resolveImport(ref.specifier, path);
+      } catch (e) {
+        r = { unresolved: (e as Error).message.split('\n')[0] ?? 'error' };
+      }
+      if (ref.kind === 'reference') {
+        if ('path' in r && isCodeFile(r.path)) add(r.path, path);
+      } else if ('path' in r) {
+        if (!/\.(json|map)$/.test(r.path)) add(r.path, path);
       } else if ('unresolved' in r) {
         unresolved.push({ specifier: ref.specifier, importer: path, line: ref.line, reason: r.unresolved });
       }
