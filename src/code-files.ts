@@ -3,16 +3,24 @@
 import { closeSync, constants, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 
-/** File name endings that hold code Node can load. */
-const CODE = new Set(['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts', '.node', '.wasm']);
+/** File name endings that hold code Node can load (`.jsx`/`.tsx` through a loader such as tsx). */
+const CODE = new Set(['.js', '.mjs', '.cjs', '.jsx', '.ts', '.mts', '.cts', '.tsx', '.node', '.wasm']);
 const DECLARATION = /\.d\.[mc]?ts$/;
+/** A shared library (`libvips.so`, `libvips-cpp.so.8.17.3`): an addon in a package tree may map it. */
+const SHARED_LIBRARY = /\.so(\.\d+)*$/;
 /** How many bytes of an extensionless file are read to find a shebang. */
 const HEAD = 128;
 const INTERPRETERS = new Set(['node', 'nodejs', 'secnode']);
 
-/** True when a file name is code that Node can load (not JSON, maps or declarations). */
+/** True when a file name is code that Node can load (not JSON, maps or declarations), or a shared library. */
 export function isCodeFile(name: string): boolean {
-  return CODE.has(extname(name)) && !DECLARATION.test(name);
+  return (CODE.has(extname(name)) && !DECLARATION.test(name)) || SHARED_LIBRARY.test(name);
+}
+
+/** True for code that is not JavaScript text: addons, WebAssembly, shared libraries (checked, never parsed). */
+export function isBinaryCode(name: string): boolean {
+  const ext = extname(name);
+  return ext === '.node' || ext === '.wasm' || SHARED_LIBRARY.test(name);
 }
 
 /** True when the first line is a shebang that runs node, nodejs or secnode (directly or through `env`, with `-S` and flags). */

@@ -2,7 +2,7 @@
 import { closeSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { checkOpenFd, openForCheck } from './check.js';
-import { codeFilesIn, isCodeFile } from './code-files.js';
+import { codeFilesIn, isBinaryCode, isCodeFile } from './code-files.js';
 import { errnoName } from './errno.js';
 import { findImports, type ImportRef } from './imports.js';
 import { preloadsInOrder } from './preloads.js';
@@ -39,9 +39,8 @@ export interface ScanReport {
   readonly summary: { readonly files: number; readonly refused: number; readonly fixable: number; readonly wouldStartUnderRestrictFile: boolean };
 }
 
-/** Endings of code files that are not JavaScript text (checked, never parsed), and of TypeScript. */
-const BINARY = new Set(['.node', '.wasm']);
-const TYPESCRIPT = new Set(['.ts', '.mts', '.cts']);
+/** Endings of TypeScript files. */
+const TYPESCRIPT = new Set(['.ts', '.mts', '.cts', '.tsx']);
 
 function preferModule(path: string): boolean {
   const ext = extname(path);
@@ -128,8 +127,7 @@ export function scan(inputs: readonly string[], opts: ScanOptions = {}): ScanRep
         errno: result.errno === 0 ? null : errnoName(result.errno), reason: why.reason, mode: why.mode,
         fixable: why.fixable, emulated: result.emulated, importers: importer ? [importer] : [],
       });
-      const ext = extname(path);
-      if (!BINARY.has(ext) && ext !== '.json') source = readFileSync(fd, 'utf8');
+      if (!isBinaryCode(path) && extname(path) !== '.json') source = readFileSync(fd, 'utf8');
     } finally {
       closeSync(fd);
     }

@@ -111,7 +111,7 @@ describe('extensionless code files', () => {
     expect(isNodeShebang(`${line}\nrest\n`)).toBe(yes);
   });
 
-  it('a directory scan reads node shebangs and package.json "bin"; an entry scan follows what they load', () => {
+  it('a directory scan reads node shebangs, package.json "bin" and shared libraries; an entry scan follows what they load', () => {
     const dir = mkdtempSync(join(tmp, 'bin-'));
     tree(dir, {
       'node_modules/tool/package.json': '{ "name": "tool", "bin": { "tool": "bin/tool", "plain": "bin/plain" } }\n',
@@ -124,13 +124,15 @@ describe('extensionless code files', () => {
       'node_modules/tool/lib/tsc.js': "require('./impl');\n",
       'node_modules/tool/lib/impl': 'module.exports = 1;\n',
       'node_modules/tool/lib/plain-dep.js': '',
+      'node_modules/tool/lib/libdep.so.1.2': '\x7fELF not parsed',
+      'node_modules/tool/README': 'read me\n',
     });
     const lib = join(dir, 'node_modules/tool');
     const entry = scanJson(n!, ['scan', join(lib, 'bin/tool')]).report;
     expect(entry.files.map((f) => f.path.slice(lib.length + 1)).sort()).toEqual(['bin/tool', 'lib/impl', 'lib/tsc.js']);
     const all = scanJson(n!, ['scan', dir]).report;
     expect(all.files.map((f) => f.path.slice(lib.length + 1)).sort())
-      .toEqual(['bin/flags', 'bin/local', 'bin/plain', 'bin/tool', 'lib/impl', 'lib/plain-dep.js', 'lib/tsc.js']);
+      .toEqual(['bin/flags', 'bin/local', 'bin/plain', 'bin/tool', 'lib/impl', 'lib/libdep.so.1.2', 'lib/plain-dep.js', 'lib/tsc.js']);
     expect(all.unparsed).toEqual([]);
     const fix = ctl(n!, ['scan', join(lib, 'bin/tool'), '--fix']);
     expect(fix.status).toBe(0);
