@@ -89,8 +89,8 @@ static const struct sn_entry *find_option(const char *name) {
 }
 
 /*
- * Checks one option token as Node reads it (the name before `=` for `--` names, `_` read as `-`, a
- * `--no-` negation also looked up without it) and refuses it when enforcement governs it. Returns 1
+ * Checks one option token as Node reads it (the name before `=` for `--` names, `_` read as `-`; a
+ * `--no-` negation only turns an option off, as in the table) and refuses it when enforcement governs it. Returns 1
  * when the option takes its value from the next token.
  */
 static int check_option(const char *token, const struct gate *g) {
@@ -106,13 +106,6 @@ static int check_option(const char *token, const struct gate *g) {
   const struct sn_entry *e = find_option(name);
   const char *rule = e != NULL ? rule_for(e->flags, g) : NULL;
   if (rule != NULL) refuse_entry(name, e, rule, "hint: remove the option, or run without enforcement");
-  if (strncmp(name, "--no-", 5) == 0) {
-    char plain[NAME_MAX_LEN];
-    snprintf(plain, sizeof plain, "--%s", name + 5);
-    const struct sn_entry *p = find_option(plain);
-    const char *prule = p != NULL ? rule_for(p->flags, g) : NULL;
-    if (prule != NULL) refuse_entry(name, p, prule, "hint: remove the option, or run without enforcement");
-  }
   return e != NULL && (e->flags & SN_VALUE) && eq == NULL;
 }
 

@@ -17,6 +17,7 @@ import type { Forced } from '../../src/policy.js';
 // @ts-expect-error plain ESM helper shared with the data generator
 import { nodeFacts, VALUE_KINDS } from '../../scripts/node-facts.mjs';
 import { ROOT } from '../helpers/run.js';
+import { launcherTable } from '../../runtime/launcher-table.js';
 
 interface Facts { version: string; options: [string, string, boolean][]; aliases: [string, string[]][]; env: string[] }
 
@@ -213,5 +214,35 @@ describe.each(BINARIES.map((b) => ({ ...b, version: b.facts.version })))('Node $
     const real = nodeParsed(bin, value, ['--conditions']);
     expect(real.status).toBe(9);
     expect(real.err).toContain(parseNodeOptions(value).error);
+  });
+});
+
+describe('the launcher header (runtime/launcher-table.ts)', () => {
+  const header = launcherTable();
+  const rows = (array: string) => {
+    const body = header.slice(header.indexOf(`${array}[] = {`), header.indexOf('};', header.indexOf(`${array}[] = {`)));
+    return [...body.matchAll(/^ {2}\{ "([^"]+)", 0x([0-9a-f]+), (NULL|"(?:[^"\\]|\\.)*") \},$/gm)].map((m) => ({ name: m[1] ?? '', flags: parseInt(m[2] ?? '', 16), why: m[3] }));
+  };
+  it('lists every option spelling once, in strcmp order, with its count', () => {
+    const options = rows('SN_OPTIONS');
+    expect(options.map((o) => o.name)).toEqual([...OPTION_TABLE.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
+    expect(header).toContain(`static const unsigned SN_OPTIONS_COUNT = ${options.length};`);
+  });
+  it('flags: value, RF, DI, early; why only where something is refused', () => {
+    const flags = new Map(rows('SN_OPTIONS').map((o) => [o.name, o]));
+    expect(flags.get('--inspect-brk')?.flags).toBe(0x04 | 0x08);
+    expect(flags.get('-r')?.flags).toBe(0x01);
+    expect(flags.get('--experimental-loader')?.flags).toBe(0x01 | 0x02);
+    expect(flags.get('--run')?.flags).toBe(0x01 | 0x02 | 0x04 | 0x08);
+    expect(flags.get('--title')).toEqual({ name: '--title', flags: 0x01, why: 'NULL' });
+    for (const o of flags.values()) expect(o.why === 'NULL', o.name).toBe((o.flags & 0x06) === 0);
+  });
+  it('lists the unsafe environment entries, prefixes and the neutralised compile cache', () => {
+    const env = new Map(rows('SN_ENV').map((e) => [e.name, e.flags]));
+    expect(env.get('LD_')).toBe(0x02 | 0x08 | 0x20);
+    expect(env.get('OPENSSL_')).toBe(0x02 | 0x08 | 0x20);
+    expect(env.get('NODE_COMPILE_CACHE')).toBe(0x02 | 0x08 | 0x10);
+    expect(env.has('NODE_PATH')).toBe(false);
+    expect(header).toContain(`static const unsigned SN_ENV_COUNT = ${env.size};`);
   });
 });
