@@ -28,7 +28,7 @@ function workerOptions(ctx: Context, shareEnv: unknown, options: WorkerOptions |
   return out;
 }
 
-/** Replaces worker_threads.Worker (non-writable) by a transparent proxy that starts every worker with secnode. */
+/** Replaces worker_threads.Worker (node's descriptor kept) by a transparent proxy that starts every worker with secnode. */
 export function guardWorkers(ctx: Context, exports: Record<string, unknown>): void {
   const Original = exports.Worker;
   if (typeof Original !== 'function') return;
