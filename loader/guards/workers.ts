@@ -47,7 +47,7 @@ function refuseWorkerOptions(ctx: Context, shareEnv: unknown, opts: WorkerOption
   if (refused) throw optionRefused(refused.name, `${refused.why} (enforced by ${refused.rule}; in a worker's options)`, ctx.hex);
 }
 
-/** Replaces worker_threads.Worker (non-writable) by a transparent proxy that starts every worker with secnode. */
+/** Replaces worker_threads.Worker (node's descriptor kept) by a transparent proxy that starts every worker with secnode. */
 export function guardWorkers(ctx: Context, exports: Record<string, unknown>): void {
   const Original = exports.Worker;
   if (typeof Original !== 'function') return;
