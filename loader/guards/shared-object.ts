@@ -105,7 +105,7 @@ export function openChecked(o: Opener, path: string, subject: Subject, parent: s
           names.push(name);
           Reflect.apply(o.dlopen, process, [{ exports: {} }, name, libFlags]);
         },
-      }, { path, elf, loaders: [] }, flags, new Set());
+      }, { path, elf, loaders: [] }, flags, { seen: new Set() });
     }
     const name = fdName(fd);
     names.push(name);
