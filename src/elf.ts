@@ -36,6 +36,16 @@ export function hostElf(): { elfClass: number; machine: number } | undefined {
 
 /** Reads the dynamic section; returns undefined for a file that is not ELF, throws ElfError when it is malformed. */
 export function readElfDynamic(read: ReadAt): ElfDynamic | undefined {
+  try {
+    return parseDynamic(read);
+  } catch (err) {
+    // A read past the end of a truncated or lying file.
+    if (err instanceof RangeError) throw new ElfError(`truncated ELF object (${err.message})`);
+    throw err;
+  }
+}
+
+function parseDynamic(read: ReadAt): ElfDynamic | undefined {
   const ident = read(0, 64);
   if (ident.length < 52 || ident.readUInt32BE(0) !== 0x7f454c46) return undefined;
   const elfClass = ident[4] ?? 0;
@@ -117,6 +127,15 @@ const MAX_SYMBOLS = 1 << 20;
  * when it has no readable section headers, so the answer is unknown.
  */
 export function definesSymbol(read: ReadAt, name: string): boolean | undefined {
+  try {
+    return findSymbol(read, name);
+  } catch (err) {
+    if (err instanceof RangeError) return undefined;
+    throw err;
+  }
+}
+
+function findSymbol(read: ReadAt, name: string): boolean | undefined {
   const h = read(0, 64);
   if (h.length < 52 || h.readUInt32BE(0) !== 0x7f454c46) return undefined;
   const wide = h[4] === 2;

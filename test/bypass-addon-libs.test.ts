@@ -2,8 +2,8 @@
 // with no bits the addon loads as under node; under RF each one passes the check through its fd before
 // it is mapped, and a 0644 one is refused before any of its code (or the addon's) runs. Real ELF files,
 // built here with the C compiler.
-import { chmodSync, cpSync, mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addonSource, buildLibrary, markerConstructor, nodeHeaders } from './helpers/addon.js';
 import { makeFixtures, show, type Fixtures } from './helpers/launcher-fixtures.js';
@@ -21,6 +21,9 @@ console.log('ran', fs.existsSync(f) ? fs.readFileSync(f, 'utf8').trim().split('\
 } as const;
 
 const headers = nodeHeaders();
+/** The system's zlib, in a system library directory, when this machine has it. */
+const SYSTEM_LIBZ = ['/usr/lib/x86_64-linux-gnu/libz.so.1', '/usr/lib/aarch64-linux-gnu/libz.so.1', '/usr/lib64/libz.so.1', '/usr/lib/libz.so.1', '/lib/x86_64-linux-gnu/libz.so.1']
+  .find((f) => existsSync(f));
 let fx: Fixtures;
 
 /** Builds one package directory: lib/ with its libraries, and addon.node linked against them. */
@@ -41,6 +44,17 @@ function buildPackages(dir: string): void {
   buildLibrary(dir, 'nosoname/lib/libdep.so', `${markerConstructor('dep')}int dep_value(void) { return 42; }\n`);
   buildLibrary(dir, 'nosoname/addon.node', markerConstructor('addon') + addonSource('nosoname', 'int dep_value(void);', 'dep_value()'),
     [`-L${lib('nosoname')}`, '-ldep', '-Wl,-rpath,$ORIGIN/lib']);
+  // An own library under a name the system also has (libz.so.1), not loaded yet: the addon's copy wins
+  mkdirSync(lib('shadow'), { recursive: true });
+  buildLibrary(dir, 'shadow/lib/libz.so.1', `${markerConstructor('ownz')}int dep_value(void) { return 42; }\n`, ['-Wl,-soname,libz.so.1']);
+  buildLibrary(dir, 'shadow/addon.node', markerConstructor('addon') + addonSource('shadow', 'int dep_value(void);', 'dep_value()'),
+    [`-L${lib('shadow')}`, '-l:libz.so.1', '-Wl,-rpath,$ORIGIN/lib']);
+  // RUNPATH naming a system library directory: what is found there is the system's (0644 there)
+  if (SYSTEM_LIBZ !== undefined) {
+    mkdirSync(join(dir, 'system'));
+    buildLibrary(dir, 'system/addon.node', markerConstructor('addon') + addonSource('system', 'const char *zlibVersion(void);', 'zlibVersion() ? 42 : 0'),
+      [`-L${dirname(SYSTEM_LIBZ)}`, '-l:libz.so.1', `-Wl,-rpath,${dirname(SYSTEM_LIBZ)}`, '-Wl,--enable-new-dtags']);
+  }
   // The same packages with one library made 0644
   cpSync(join(dir, 'rpath'), join(dir, 'rpath-0644'), { recursive: true });
   chmodSync(join(dir, 'rpath-0644/lib/libdep.so'), 0o644);
@@ -68,6 +82,8 @@ const CASES: readonly Case[] = [
   { name: 'RPATH $ORIGIN/lib, the library 0644', addon: 'rpath-0644/addon.node', RF: REFUSED, DI: 'loaded rpath 42\nran dep,addon\n' },
   { name: 'RUNPATH, two levels, every file 0755', addon: 'runpath/addon.node', RF: 'loaded runpath 42\nran leaf,top,addon\n', DI: 'loaded runpath 42\nran leaf,top,addon\n' },
   { name: 'RUNPATH, two levels, the leaf library 0644', addon: 'runpath-leaf-0644/addon.node', RF: REFUSED, DI: 'loaded runpath 42\nran leaf,top,addon\n' },
+  { name: 'an own library under a name the system also has', addon: 'shadow/addon.node', RF: 'loaded shadow 42\nran ownz,addon\n', DI: 'loaded shadow 42\nran ownz,addon\n' },
+  ...(SYSTEM_LIBZ === undefined ? [] : [{ name: 'RUNPATH naming a system library directory (its libraries are the system\'s)', addon: 'system/addon.node', RF: 'loaded system 42\nran addon\n', DI: 'loaded system 42\nran addon\n' }]),
   { name: 'a library without DT_SONAME (cannot be matched to the checked copy)', addon: 'nosoname/addon.node', RF: REFUSED, DI: 'loaded nosoname 42\nran dep,addon\n' },
 ];
 

@@ -34,6 +34,13 @@ const m = require(target);
 const ino = require('node:fs').statSync(target).ino;
 console.log(m.marker, require('node:fs').readFileSync('/proc/self/maps', 'utf8').includes(' ' + ino + ' ') ? 'path-inode-mapped' : 'path-inode-not-mapped');
 `,
+  // an addon in the main thread, then another in a worker (which may get the same fd number)
+  'worker.cjs': `const { resolve } = require('node:path');
+const { Worker } = require('node:worker_threads');
+const [first, second] = process.argv.slice(2).map((f) => resolve(f));
+const m = { exports: {} }; process.dlopen(m, first); console.log(m.exports.marker);
+new Worker('const m = { exports: {} }; process.dlopen(m, require("node:worker_threads").workerData); console.log(m.exports.marker);', { eval: true, workerData: second });
+`,
   'patch.cjs': `const d = Object.getOwnPropertyDescriptor(process, 'dlopen');
 console.log(d.writable, d.configurable, typeof process.dlopen);
 `,
@@ -84,6 +91,7 @@ const CASES: readonly Case[] = [
   { name: 'process.dlopen of a 0755 file that is not ELF (Node\'s own error, same path)', args: ['load.cjs', 'dlopen', 'bad.node'], locked: 'node' },
   { name: 'process.dlopen of a bare name (looked up by the linker)', args: ['load.cjs', 'bare', 'ok.node'], locked: 'refused ERR_SECNODE_EXEC_DENIED \ninit undefined\n' },
   { name: 'two different addons in a row each map their own file', args: ['seq.cjs', 'ok.node', 'other.node', 'ok.node'], locked: 'ok\nother\nok\n' },
+  { name: 'an addon in a worker after another in the main thread maps its own file', args: ['worker.cjs', 'ok.node', 'other.node'], locked: 'ok\nother\n' },
   { name: "process.dlopen keeps node's descriptor (writable, configurable)", args: ['patch.cjs'], locked: 'true true function\n' },
   { name: '.wasm import of a 0755 module', args: ['--experimental-wasm-modules', 'wasm.mjs', 'ok.wasm'], locked: '42\n' },
   { name: '.wasm import of a 0644 module', args: ['--experimental-wasm-modules', 'wasm.mjs', 'no.wasm'], locked: 'refused ERR_SECNODE_EXEC_DENIED\n' },

@@ -1,6 +1,7 @@
 // Opening a shared object for Node's native loaders (process.dlopen, sqlite extensions, OpenSSL engines,
 // node:ffi): checked through its fd, its own libraries loaded checked, and the name that maps that fd.
 import { closeSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { openForCheck } from '../../src/check.js';
 import type { Subject } from '../../src/audit.js';
 import { ElfError, type ElfDynamic } from '../../src/elf.js';
@@ -8,6 +9,7 @@ import { SecnodeError } from '../../src/errors.js';
 import type { Context } from '../context.js';
 import { gateAttributed, gateOpenFd } from '../gate/gate.js';
 import { mapStack } from '../stack.js';
+import { thread } from '../thread.js';
 import { elfOf, loadNeeded, NotMatchable } from './addon-libs.js';
 
 /** Node's own process.dlopen. */
@@ -16,15 +18,23 @@ export type Dlopen = (module: unknown, filename: string, flags?: number) => void
 /** Node's default dlopen flags (RTLD_LAZY). */
 export const RTLD_LAZY = 1;
 
+let threadTag: string | undefined;
+function tagOfThread(): string {
+  if (thread() === 'main') return '';
+  const { threadId } = createRequire(import.meta.url)('node:worker_threads') as { threadId: number };
+  return `${[...threadId.toString(2)].map((b) => (b === '1' ? './/' : './')).join('')}.///`;
+}
+const usedNames = new Set<string>();
 /**
  * The loader matches a library by the name it was opened under before it looks at the file, so a
  * reused `/proc/self/fd/N` would return the library loaded earlier through fd N. Every name is made
- * unique with `./` segments the kernel ignores.
+ * unique in the process with `.` and `/` segments the kernel ignores: this thread's id in binary
+ * (`./` for 0, `.//` for 1, then `.///`; nothing on the main thread), then `./` once per reuse.
  */
-const usedNames = new Set<string>();
 export function fdName(fd: number): string {
-  let name = `/proc/self/fd/${fd}`;
-  for (let k = 1; usedNames.has(name); k++) name = `/proc/self/${'./'.repeat(k)}fd/${fd}`;
+  threadTag ??= tagOfThread();
+  let name = `/proc/self/${threadTag}fd/${fd}`;
+  for (let k = 1; usedNames.has(name); k++) name = `/proc/self/${threadTag}${'./'.repeat(k)}fd/${fd}`;
   usedNames.add(name);
   return name;
 }
@@ -95,7 +105,7 @@ export function openChecked(o: Opener, path: string, subject: Subject, parent: s
           names.push(name);
           Reflect.apply(o.dlopen, process, [{ exports: {} }, name, libFlags]);
         },
-      }, { path, elf, loaders: [] }, flags, new Set());
+      }, { path, elf, loaders: [] }, flags, { seen: new Set() });
     }
     const name = fdName(fd);
     names.push(name);
