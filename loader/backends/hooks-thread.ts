@@ -15,6 +15,6 @@ export function guardHooksThread(ctx: Context): void {
   if (guarded) return;
   guarded = true;
   readSecurebits(); // loads secnode's native module now, before process.dlopen is guarded in this thread
-  installGuards(ctx, 'async-hooks+cjs', false);
+  installGuards(ctx, 'async-hooks+cjs', false, true);
   installCjsLayer(ctx);
 }
