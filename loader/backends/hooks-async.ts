@@ -15,7 +15,7 @@ let ctx: Context | undefined;
 /** Receives the main thread's policy inputs and guards this hooks thread. */
 export async function initialize(data: ContextData): Promise<void> {
   ctx = contextFrom(data);
-  guardHooksThread(ctx, data);
+  guardHooksThread(ctx);
 }
 
 /** Hands Node the checked bytes of every file-backed ESM (and wasm) module; CommonJS goes to the CJS layer. */

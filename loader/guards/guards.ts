@@ -49,8 +49,8 @@ function guardInspectors(ctx: Context, exports: Record<string, unknown>): void {
 /** Patches a builtin's exports when it is first loaded. */
 export type OnBuiltin = (name: string) => void;
 
-/** Runs the start-up guards and returns the hook for builtins as they load. */
-export function installGuards(ctx: Context, backend: Backend, main: boolean): OnBuiltin {
+/** Runs the start-up guards and returns the hook for builtins as they load (`hooksThread`: in a hooks thread). */
+export function installGuards(ctx: Context, backend: Backend, main: boolean, hooksThread = false): OnBuiltin {
   if (main) refuseUnsafeOptions(ctx);
   guardBindings(ctx);
   guardAddons(ctx);
@@ -84,8 +84,10 @@ export function installGuards(ctx: Context, backend: Backend, main: boolean): On
   }
   const hardened = ctx.settings.forced.hardenGenerated;
   if (backend !== 'sync-hooks') {
-    // No hook sees builtins load here: guard them now (the REPL, a heavy module, only when it matters).
-    for (const name of Object.keys(BUILTIN_GUARDS)) if (name !== 'repl' || hardened || ctx.bits.denyInteractive || ctx.settings.forced.denyInteractive) onBuiltin(name);
+    // No hook sees builtins load here: guard them now (the REPL, a heavy module, only when it matters;
+    // not in a hooks thread under DI alone, where loading it keeps Node 20 from ending after a failed hooks module).
+    const repl = hardened || (!hooksThread && (ctx.bits.denyInteractive || ctx.settings.forced.denyInteractive));
+    for (const name of Object.keys(BUILTIN_GUARDS)) if (name !== 'repl' || repl) onBuiltin(name);
   } else if (hardened) {
     // Builtins loaded later take their `vm` functions when they load: under hardening, guard vm first.
     onBuiltin('vm');
