@@ -27,11 +27,14 @@ interface App {
   readonly side: (nm: (p: string) => string, app: string) => string;
 }
 
-/** What differs between two runs of the same program, and nothing else: jest's and mocha's timings. */
+/**
+ * What differs between two runs of the same program, and nothing else: jest's and mocha's timings
+ * (a duration such as " (5.2 s)" is printed only for a slow test or file, so it is dropped whole).
+ */
 function normalise(text: string): string {
   return text
     .replace(/^Time:\s+[\d.]+ m?s(, estimated [\d.]+ m?s)?$/gm, 'Time: <time>')
-    .replace(/\((\d+(\.\d+)?) ?m?s\)/g, '(<time>)');
+    .replace(/ \(\d+(\.\d+)? ?m?s\)/g, '');
 }
 
 /** A small RGB PNG (filter 0 rows), made here so that sharp reads a file no tool wrote. */
