@@ -174,7 +174,7 @@ describe('securebits', () => {
 
 describe('errno', () => {
   it.each([
-    [1, 'EPERM', 'failed', false],
+    [1, 'EPERM', 'unavailable', true],
     [7, 'E2BIG', 'failed', false],
     [9, 'EBADF', 'failed', false],
     [13, 'EACCES', 'EACCES', false],
