@@ -256,3 +256,18 @@ describe.each(nodes())('audit records: every field and subject ($name)', (m) => 
     expect(r.recs.filter((x) => x.path === addon)).toEqual([expect.objectContaining({ subject: 'addon', path: addon, verdict: 'run', rule: 'SECBIT_EXEC_RESTRICT_FILE' })]);
   });
 });
+
+describe('the inspector is governed by DI, not RF (README side doors)', () => {
+  const script = "const i = require('node:inspector');\n"
+    + "try { i.open(0, '127.0.0.1'); console.log('opened', typeof i.url()); i.close(); } catch (e) { console.log('refused', e.code, e.source, e.rule); }\n";
+  it.each([
+    ['none', 'opened string\n'],
+    ['RF', 'opened string\n'],
+    ['DI', 'refused ERR_SECNODE_INTERACTIVE_DENIED inspector SECBIT_EXEC_DENY_INTERACTIVE\n'],
+    ['RF+DI', 'refused ERR_SECNODE_INTERACTIVE_DENIED inspector SECBIT_EXEC_DENY_INTERACTIVE\n'],
+  ] as const)('inspector.open() under %s', (policy: Policy, stdout) => {
+    writeFileSync(join(dir, 'open-inspector.cjs'), script, { mode: 0o755 });
+    const r = secnode([join(dir, 'open-inspector.cjs')], { node: n, policy, cwd: dir });
+    expect([r.status, r.stdout]).toEqual([0, stdout]);
+  });
+});
