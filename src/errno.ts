@@ -22,7 +22,7 @@ export function errnoWords(errno: number): string {
   return NAMES[errno]?.[1] ?? `error ${errno}`;
 }
 
-/** errno values that mean "the kernel cannot answer", not "denied". */
+/** errno values that mean "the kernel cannot answer", not "denied": EINVAL (before 6.14), ENOSYS and EPERM (seccomp). */
 export function isUnavailableErrno(errno: number): boolean {
-  return errno === 22 || errno === 38;
+  return errno === 22 || errno === 38 || errno === 1;
 }

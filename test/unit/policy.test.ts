@@ -22,98 +22,114 @@ import { readSettings } from '../../src/settings.js';
 // ---------------------------------------------------------------------------------------------------
 
 /**
- * The oracle, written from KERNEL.md's policy table (not from policy.ts):
+ * The oracle: README's decision table and KERNEL.md's result table, written out cell by cell as
+ * literals (nothing here is computed the way policy.ts computes it).
  *
- * | input                                   | governed by                 |
- * |-----------------------------------------|-----------------------------|
- * | file (by path, imported, preloaded)     | RF                          |
- * | stream (stdin: pipe, tty, regular file) | DI                          |
- * | path-stream (a path that is no file)    | RF or DI (secnode's closure of inc.c's gap) |
- * | inline (-e, -p, -i, data: on argv)      | DI, no check possible       |
- * | generated (eval, vm, data: imports)     | SECNODE_HARDEN_GENERATED only |
- *
- * A governing bit may also be forced by a setting (same effect; the bit's name wins in `rule`).
- * Checked input: an allowed check runs; a failed one is refused when governed, recorded otherwise.
- * Inline and generated input: refused when governed, run otherwise. Locks never matter.
+ * Each cell is "verdict reason rule", for the four policies the kernel documents. `rule` is the bit
+ * that governs the input (`-` = none); `enforced` is true exactly when a rule is named (README's
+ * audit fields: "whether a bit or setting governs this input").
  */
-type Rule = 'RF' | 'DI' | 'HG';
-const GOVERNED_BY: Readonly<Record<InputKind, readonly Rule[]>> = {
-  file: ['RF'], stream: ['DI'], 'path-stream': ['RF', 'DI'], inline: ['DI'], generated: ['HG'],
-};
-const REASON_OF: Readonly<Record<CheckOutcome, Decision['reason']>> = {
-  allowed: 'allowed', EACCES: 'not-executable', ETXTBSY: 'busy', failed: 'check-failed',
-  unavailable: 'check-unavailable', none: 'interactive',
-};
+type Cell = string;
+type PolicyName = 'none' | 'RF' | 'DI' | 'RF+DI';
+const TABLE: ReadonlyArray<readonly [InputKind, CheckOutcome, Cell, Cell, Cell, Cell]> = [
+  // kind          outcome        no bits                           RF                                DI                                  RF+DI
+  ['file',        'allowed',     'run allowed -',                  'run allowed RF',                 'run allowed -',                    'run allowed RF'],
+  ['file',        'EACCES',      'record not-executable -',        'refuse not-executable RF',       'record not-executable -',          'refuse not-executable RF'],
+  ['file',        'ETXTBSY',     'record busy -',                  'refuse busy RF',                 'record busy -',                    'refuse busy RF'],
+  ['file',        'failed',      'record check-failed -',          'refuse check-failed RF',         'record check-failed -',            'refuse check-failed RF'],
+  ['file',        'unavailable', 'record check-unavailable -',     'refuse check-unavailable RF',    'record check-unavailable -',       'refuse check-unavailable RF'],
+  ['stream',      'allowed',     'run allowed -',                  'run allowed -',                  'run allowed DI',                   'run allowed DI'],
+  ['stream',      'EACCES',      'record not-executable -',        'record not-executable -',        'refuse not-executable DI',         'refuse not-executable DI'],
+  ['stream',      'ETXTBSY',     'record busy -',                  'record busy -',                  'refuse busy DI',                   'refuse busy DI'],
+  ['stream',      'failed',      'record check-failed -',          'record check-failed -',          'refuse check-failed DI',           'refuse check-failed DI'],
+  ['stream',      'unavailable', 'record check-unavailable -',     'record check-unavailable -',     'refuse check-unavailable DI',      'refuse check-unavailable DI'],
+  ['path-stream', 'allowed',     'run allowed -',                  'run allowed RF',                 'run allowed DI',                   'run allowed RF'],
+  ['path-stream', 'EACCES',      'record not-executable -',        'refuse not-executable RF',       'refuse not-executable DI',         'refuse not-executable RF'],
+  ['path-stream', 'ETXTBSY',     'record busy -',                  'refuse busy RF',                 'refuse busy DI',                   'refuse busy RF'],
+  ['path-stream', 'failed',      'record check-failed -',          'refuse check-failed RF',         'refuse check-failed DI',           'refuse check-failed RF'],
+  ['path-stream', 'unavailable', 'record check-unavailable -',     'refuse check-unavailable RF',    'refuse check-unavailable DI',      'refuse check-unavailable RF'],
+  ['inline',      'none',        'run interactive -',              'run interactive -',              'refuse interactive DI',            'refuse interactive DI'],
+  // generated code: no bit governs it; only SECNODE_HARDEN_GENERATED (the HG rows below).
+  ['generated',   'none',        'run generated -',                'run generated -',                'run generated -',                  'run generated -'],
+];
+/** Generated code with SECNODE_HARDEN_GENERATED=1: refused under every policy. */
+const GENERATED_HARDENED: Cell = 'refuse generated HG';
 
-function ruleName(rule: Rule, bits: ExecBits, forced: Forced): string | null {
-  if (rule === 'RF') return bits.restrictFile ? 'SECBIT_EXEC_RESTRICT_FILE' : forced.restrictFile ? 'SECNODE_RESTRICT_FILE' : null;
-  if (rule === 'DI') return bits.denyInteractive ? 'SECBIT_EXEC_DENY_INTERACTIVE' : forced.denyInteractive ? 'SECNODE_DENY_INTERACTIVE' : null;
-  return forced.hardenGenerated ? 'SECNODE_HARDEN_GENERATED' : null;
-}
+/** The names a rule is written with: the kernel bit's name when the bit is set, else the setting's. */
+const BIT_NAME = { RF: 'SECBIT_EXEC_RESTRICT_FILE', DI: 'SECBIT_EXEC_DENY_INTERACTIVE' } as const;
+const SETTING_NAME = { RF: 'SECNODE_RESTRICT_FILE', DI: 'SECNODE_DENY_INTERACTIVE', HG: 'SECNODE_HARDEN_GENERATED' } as const;
 
-function oracle(kind: InputKind, bits: ExecBits, outcome: CheckOutcome, forced: Forced): Decision {
-  const rule = GOVERNED_BY[kind].map((r) => ruleName(r, bits, forced)).find((r) => r !== null) ?? null;
-  const enforced = rule !== null;
-  if (kind === 'inline' || kind === 'generated') {
-    return { verdict: enforced ? 'refuse' : 'run', enforced, reason: kind === 'inline' ? 'interactive' : 'generated', rule };
-  }
-  if (outcome === 'allowed') return { verdict: 'run', enforced, reason: 'allowed', rule };
-  return { verdict: enforced ? 'refuse' : 'record', enforced, reason: REASON_OF[outcome], rule };
-}
-
-const ALL_RAW = Array.from({ length: 16 }, (_, i) => i << 8); // every combination of 0x100..0x800
-const CHECKED_OUTCOMES: readonly CheckOutcome[] = ['allowed', 'EACCES', 'ETXTBSY', 'failed', 'unavailable'];
-const OUTCOMES: Readonly<Record<InputKind, readonly CheckOutcome[]>> = {
-  file: CHECKED_OUTCOMES, stream: CHECKED_OUTCOMES, 'path-stream': CHECKED_OUTCOMES, inline: ['none'], generated: ['none'],
-};
+/** Every securebits value of the four exec bits (0x000…0xf00), by name. */
+const ALL_RAW = Array.from({ length: 16 }, (_, i) => i << 8);
 const NOTHING: Forced = { restrictFile: false, denyInteractive: false, hardenGenerated: false };
-const FORCED: Readonly<Record<string, Forced>> = {
-  'nothing forced': NOTHING,
-  'restrictFile forced': { ...NOTHING, restrictFile: true },
-  'denyInteractive forced': { ...NOTHING, denyInteractive: true },
-  'hardenGenerated forced': { ...NOTHING, hardenGenerated: true },
-  'everything forced': { restrictFile: true, denyInteractive: true, hardenGenerated: true },
-};
+/** Every combination of the three forced settings. */
+const ALL_FORCED: Forced[] = Array.from({ length: 8 }, (_, i) => ({
+  restrictFile: (i & 1) !== 0, denyInteractive: (i & 2) !== 0, hardenGenerated: (i & 4) !== 0,
+}));
 
-const rows = (kind: InputKind) => ALL_RAW.flatMap((raw) => OUTCOMES[kind].flatMap((outcome) =>
-  Object.entries(FORCED).map(([forcedName, forced]) => ({ bits: bitsHex(raw), raw, outcome, forcedName, forced }))));
+/**
+ * The expected decision, from the literal table and three spelled-out rules:
+ * 1. locks never change a decision: only 0x100 (RF) and 0x400 (DI) pick the column;
+ * 2. a forced setting acts as its bit (SECNODE_RESTRICT_FILE as RF, SECNODE_DENY_INTERACTIVE as DI);
+ * 3. the rule is named after the bit when the bit is set, else after the setting that forced it.
+ */
+function expected(kind: InputKind, outcome: CheckOutcome, raw: number, forced: Forced): Decision {
+  const rfBit = (raw & 0x100) !== 0;
+  const diBit = (raw & 0x400) !== 0;
+  const rf = rfBit || forced.restrictFile;
+  const di = diBit || forced.denyInteractive;
+  const column: PolicyName = rf && di ? 'RF+DI' : rf ? 'RF' : di ? 'DI' : 'none';
+  const row = TABLE.find(([k, o]) => k === kind && o === outcome);
+  if (!row) throw new Error(`no row for ${kind} ${outcome}`);
+  const cell = kind === 'generated' && forced.hardenGenerated
+    ? GENERATED_HARDENED
+    : row[{ none: 2, RF: 3, DI: 4, 'RF+DI': 5 }[column] as 2 | 3 | 4 | 5];
+  const [verdict, reason, r] = cell.split(' ') as [Decision['verdict'], Decision['reason'], string];
+  const rule = r === '-' ? null
+    : r === 'HG' ? SETTING_NAME.HG
+      : r === 'RF' ? (rfBit ? BIT_NAME.RF : SETTING_NAME.RF)
+        : (diBit ? BIT_NAME.DI : SETTING_NAME.DI);
+  return { verdict, enforced: rule !== null, reason, rule };
+}
 
-describe('decide(): the whole table against the KERNEL.md oracle', () => {
-  describe.each(Object.keys(GOVERNED_BY) as InputKind[])('%s', (kind) => {
-    it.each(rows(kind))('bits $bits, outcome $outcome, $forcedName', ({ raw, outcome, forced }) => {
-      const bits = decodeBits(raw);
-      const decision = decide(kind, bits, outcome, forced);
-      expect(decision).toEqual(oracle(kind, bits, outcome, forced));
-      // Locks only make a bit immutable; they never change the decision.
-      const unlocked = decodeBits(raw & ~(SECBIT_EXEC_RESTRICT_FILE_LOCKED | SECBIT_EXEC_DENY_INTERACTIVE_LOCKED));
-      expect(decide(kind, unlocked, outcome, forced)).toEqual(decision);
-    });
+const forcedName = (f: Forced) => [f.restrictFile && 'RF', f.denyInteractive && 'DI', f.hardenGenerated && 'HG'].filter(Boolean).join('+') || 'nothing';
+const cases = TABLE.flatMap(([kind, outcome]) => ALL_RAW.flatMap((raw) => ALL_FORCED.map((forced) =>
+  ({ kind, outcome, raw, bits: bitsHex(raw), forced, forcedName: forcedName(forced) }))));
+
+describe('decide(): every row of the literal table, every lock and forced combination', () => {
+  it('the table covers every kind and outcome once', () => {
+    expect(TABLE.map(([k, o]) => `${k} ${o}`)).toEqual([
+      ...['allowed', 'EACCES', 'ETXTBSY', 'failed', 'unavailable'].flatMap((o) => [`file ${o}`]),
+      ...['allowed', 'EACCES', 'ETXTBSY', 'failed', 'unavailable'].flatMap((o) => [`stream ${o}`]),
+      ...['allowed', 'EACCES', 'ETXTBSY', 'failed', 'unavailable'].flatMap((o) => [`path-stream ${o}`]),
+      'inline none', 'generated none',
+    ]);
+  });
+
+  it.each(cases)('$kind $outcome, bits $bits, forced $forcedName', ({ kind, outcome, raw, forced }) => {
+    expect(decide(kind, decodeBits(raw), outcome, forced)).toEqual(expected(kind, outcome, raw, forced));
   });
 
   it('defaults to nothing forced', () => {
-    expect(decide('generated', decodeBits(0xf00), 'none')).toEqual(oracle('generated', decodeBits(0xf00), 'none', NOTHING));
+    expect(decide('generated', decodeBits(0xf00), 'none')).toEqual({ verdict: 'run', enforced: false, reason: 'generated', rule: null });
     expect(decide('file', decodeBits(0), 'EACCES')).toEqual({ verdict: 'record', enforced: false, reason: 'not-executable', rule: null });
   });
 
-  // KERNEL.md's four-policy table, literally: what happens to a failed check (or to inline code).
-  const RF = SECBIT_EXEC_RESTRICT_FILE;
-  const DI = SECBIT_EXEC_DENY_INTERACTIVE;
+  // A few cells in full, as a reader would check them against the README.
   it.each([
-    { input: 'code file given by path or imported', kind: 'file', none: 'record', RF: 'refuse', DI: 'record', both: 'refuse' },
-    { input: 'code read from a file descriptor', kind: 'stream', none: 'record', RF: 'record', DI: 'refuse', both: 'refuse' },
-    { input: 'code in argv or an environment variable', kind: 'inline', none: 'run', RF: 'run', DI: 'refuse', both: 'refuse' },
-    { input: 'a path that is not a regular file (closes inc.c gap)', kind: 'path-stream', none: 'record', RF: 'refuse', DI: 'refuse', both: 'refuse' },
-  ] as const)('kernel doc row: $input', ({ kind, ...expected }) => {
-    const outcome: CheckOutcome = kind === 'inline' ? 'none' : 'EACCES';
-    const verdict = (raw: number) => decide(kind, decodeBits(raw), outcome).verdict;
-    expect({ none: verdict(0), RF: verdict(RF), DI: verdict(DI), both: verdict(RF | DI) })
-      .toEqual({ none: expected.none, RF: expected.RF, DI: expected.DI, both: expected.both });
-  });
-
-  it('an allowed check always runs, under every policy', () => {
-    for (const kind of ['file', 'stream', 'path-stream'] as const) {
-      for (const raw of ALL_RAW) expect(decide(kind, decodeBits(raw), 'allowed', FORCED['everything forced']).verdict).toBe('run');
-    }
+    ['file', 0x300, 'EACCES', NOTHING, { verdict: 'refuse', enforced: true, reason: 'not-executable', rule: 'SECBIT_EXEC_RESTRICT_FILE' }],
+    ['file', 0xc00, 'EACCES', NOTHING, { verdict: 'record', enforced: false, reason: 'not-executable', rule: null }],
+    ['file', 0x000, 'ETXTBSY', { ...NOTHING, restrictFile: true }, { verdict: 'refuse', enforced: true, reason: 'busy', rule: 'SECNODE_RESTRICT_FILE' }],
+    ['stream', 0x300, 'EACCES', NOTHING, { verdict: 'record', enforced: false, reason: 'not-executable', rule: null }],
+    ['stream', 0x400, 'allowed', NOTHING, { verdict: 'run', enforced: true, reason: 'allowed', rule: 'SECBIT_EXEC_DENY_INTERACTIVE' }],
+    ['path-stream', 0x400, 'EACCES', { ...NOTHING, restrictFile: true }, { verdict: 'refuse', enforced: true, reason: 'not-executable', rule: 'SECNODE_RESTRICT_FILE' }],
+    ['path-stream', 0xc00, 'EACCES', NOTHING, { verdict: 'refuse', enforced: true, reason: 'not-executable', rule: 'SECBIT_EXEC_DENY_INTERACTIVE' }],
+    ['inline', 0x300, 'none', NOTHING, { verdict: 'run', enforced: false, reason: 'interactive', rule: null }],
+    ['inline', 0x000, 'none', { ...NOTHING, denyInteractive: true }, { verdict: 'refuse', enforced: true, reason: 'interactive', rule: 'SECNODE_DENY_INTERACTIVE' }],
+    ['generated', 0xf00, 'none', NOTHING, { verdict: 'run', enforced: false, reason: 'generated', rule: null }],
+    ['generated', 0x000, 'none', { ...NOTHING, hardenGenerated: true }, { verdict: 'refuse', enforced: true, reason: 'generated', rule: 'SECNODE_HARDEN_GENERATED' }],
+  ] as const)('%s, bits 0x%s, %s', (kind, raw, outcome, forced, decision) => {
+    expect(decide(kind, decodeBits(raw), outcome, forced)).toEqual(decision);
   });
 });
 
@@ -158,7 +174,7 @@ describe('securebits', () => {
 
 describe('errno', () => {
   it.each([
-    [1, 'EPERM', 'failed', false],
+    [1, 'EPERM', 'unavailable', true],
     [7, 'E2BIG', 'failed', false],
     [9, 'EBADF', 'failed', false],
     [13, 'EACCES', 'EACCES', false],
