@@ -2,7 +2,7 @@
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { constants } from 'node:fs';
 import { checkFd } from './kernel.js';
-import { isUnavailableErrno } from './errno.js';
+import { isCheckMissingErrno, isUnavailableErrno } from './errno.js';
 import type { CheckOutcome } from './policy.js';
 
 /** One check's result: raw errno (0 = allowed), its outcome class, and whether it was emulated. */
@@ -51,7 +51,7 @@ export function emulatedCheck(fd: number): number {
 /** Checks an open fd with the kernel; falls back to the emulated check when asked and unavailable. */
 export function checkOpenFd(fd: number, name: string, emulate: boolean): CheckResult {
   const errno = checkFd(fd, name);
-  if (emulate && isUnavailableErrno(errno)) {
+  if (emulate && isCheckMissingErrno(errno)) {
     const e = emulatedCheck(fd);
     return { errno: e, outcome: outcomeOf(e), emulated: true };
   }

@@ -26,3 +26,12 @@ export function errnoWords(errno: number): string {
 export function isUnavailableErrno(errno: number): boolean {
   return errno === 22 || errno === 38 || errno === 1;
 }
+
+/**
+ * errno values that mean the kernel does not know the check at all (EINVAL before 6.14, ENOSYS): only these
+ * may fall back to the emulated check. EPERM may come from an LSM that refused this very file, so the
+ * emulated check (which cannot see LSMs) must never answer in its place.
+ */
+export function isCheckMissingErrno(errno: number): boolean {
+  return errno === 22 || errno === 38;
+}
