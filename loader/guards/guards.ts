@@ -7,6 +7,7 @@ import { asOwnLoad } from '../gate/own-load.js';
 import type { Context } from '../context.js';
 import { replace } from './patch.js';
 import { guardAddons } from './addons.js';
+import { guardCodeCache } from './code-cache.js';
 import { guardChildProcesses, guardExecve } from './children.js';
 import { guardCompile } from './compile.js';
 import { guardGeneratedGlobals, guardInspectorSession, guardRepl, guardVm } from './generated.js';
@@ -22,7 +23,7 @@ const BUILTIN_GUARDS: Readonly<Record<string, (ctx: Context, exports: Record<str
   worker_threads: guardWorkers,
   inspector: guardInspectors,
   'inspector/promises': guardInspectors,
-  vm: guardVm,
+  vm: guardVms,
   sqlite: guardSqlite,
   crypto: guardCrypto,
   ffi: guardFfi,
@@ -39,6 +40,12 @@ const BUILTIN_TRIGGERS: Readonly<Record<string, (ctx: Context) => void>> = {
   _tls_common: guardTlsEngines,
   _tls_wrap: guardTlsEngines,
 };
+
+/** node:vm's doors: V8 code cache (file enforcement) and compiling at all (hardening). */
+function guardVms(ctx: Context, exports: Record<string, unknown>): void {
+  guardCodeCache(ctx, exports);
+  guardVm(ctx, exports);
+}
 
 /** The inspector's doors: `open()` (interactive) and in-process sessions (generated code). */
 function guardInspectors(ctx: Context, exports: Record<string, unknown>): void {
