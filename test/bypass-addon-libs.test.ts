@@ -18,6 +18,14 @@ catch (e) { console.log('refused', e.code, e.code && e.code.startsWith('ERR_SECN
 const f = process.env.ADDON_MARKER;
 console.log('ran', fs.existsSync(f) ? fs.readFileSync(f, 'utf8').trim().split('\\n').join(',') : '-');
 `,
+  // replaces the library's path with another library right after secnode checked it (from the decision channel)
+  'swap.cjs': `const { subscribe } = require('node:diagnostics_channel');
+const { renameSync } = require('node:fs');
+const { resolve } = require('node:path');
+const [addon, lib, other] = process.argv.slice(2).map((f) => resolve(f));
+subscribe('secnode:decision', (r) => { if (r.path === lib) renameSync(other, lib); });
+console.log(require(addon).value);
+`,
 } as const;
 
 const headers = nodeHeaders();
@@ -55,6 +63,8 @@ function buildPackages(dir: string): void {
     buildLibrary(dir, 'system/addon.node', markerConstructor('addon') + addonSource('system', 'const char *zlibVersion(void);', 'zlibVersion() ? 42 : 0'),
       [`-L${dirname(SYSTEM_LIBZ)}`, '-l:libz.so.1', `-Wl,-rpath,${dirname(SYSTEM_LIBZ)}`, '-Wl,--enable-new-dtags']);
   }
+  // Another libdep.so (same SONAME, another value) to swap in after the check
+  buildLibrary(dir, 'rpath/libdep-other.so', 'int dep_value(void) { return 7; }\n', ['-Wl,-soname,libdep.so']);
   // The same packages with one library made 0644
   cpSync(join(dir, 'rpath'), join(dir, 'rpath-0644'), { recursive: true });
   chmodSync(join(dir, 'rpath-0644/lib/libdep.so'), 0o644);
@@ -120,6 +130,14 @@ describe.skipIf(headers === undefined)('an addon\'s own shared libraries', () =>
       const script = `try { require(${JSON.stringify(join(fx.dir, 'nosoname/addon.node'))}) } catch (e) { console.log(e.message) }`;
       const noSoname = secnode(['-e', script], { node: n, cwd: fx.dir, policy: 'RF' });
       expect(noSoname.stdout, show(noSoname)).toContain('has no DT_SONAME');
+    });
+
+    it('the library mapped is the one that was checked, even when its path is replaced after the check', () => {
+      cpSync(join(fx.dir, 'rpath'), join(fx.dir, `swap-${n.name}`), { recursive: true });
+      const pkg = `swap-${n.name}`;
+      const r = secnode(['swap.cjs', `${pkg}/addon.node`, `${pkg}/lib/libdep.so`, `${pkg}/libdep-other.so`], { node: n, cwd: fx.dir, policy: 'RF+DI' });
+      expect(existsSync(join(fx.dir, pkg, 'libdep-other.so')), show(r)).toBe(false); // the swap happened
+      expect(r.stdout, show(r)).toBe('42\n');
     });
 
     it('each library is recorded (subject addon, parent the object that needs it), also when it only records', () => {

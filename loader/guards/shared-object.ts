@@ -10,7 +10,8 @@ import type { Context } from '../context.js';
 import { gateAttributed, gateOpenFd } from '../gate/gate.js';
 import { mapStack } from '../stack.js';
 import { thread } from '../thread.js';
-import { elfOf, loadNeeded, NotMatchable } from './addon-libs.js';
+import { elfOf } from '../../src/ld-path.js';
+import { loadNeeded, NotMatchable } from './addon-libs.js';
 
 /** Node's own process.dlopen. */
 export type Dlopen = (module: unknown, filename: string, flags?: number) => void;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { definesSymbol, ElfError, hostElf, readElfDynamic, type ReadAt } from '../../src/elf.js';
-import { expandSearchPath, originOf } from '../../loader/guards/addon-libs.js';
+import { expandSearchPath, originOf } from '../../src/ld-path.js';
 import { buildLibrary } from '../helpers/addon.js';
 
 const reader = (bytes: Buffer): ReadAt => (position, length) => bytes.subarray(position, position + length);
@@ -60,5 +60,19 @@ describe('search paths', () => {
     expect(originOf('/a/b/../c/x.node')).toBe('/a/b/../c');
     expect(originOf('/x.node')).toBe('/');
     expect(originOf('rel/x.node')).toBe(`${process.cwd()}/rel`);
+  });
+});
+
+describe('ownLibraries', () => {
+  it('lists the libraries an object brings along through its search paths, recursively, not the system\'s', async () => {
+    const { mkdirSync } = await import('node:fs');
+    const { ownLibraries } = await import('../../src/ld-path.js');
+    mkdirSync(join(dir, 'pkg', 'lib'), { recursive: true });
+    buildLibrary(dir, 'pkg/lib/libleaf.so', 'int leaf(void) { return 1; }\n', ['-Wl,-soname,libleaf.so']);
+    buildLibrary(dir, 'pkg/lib/libtop.so', 'int leaf(void);\nint top(void) { return leaf(); }\n',
+      ['-Wl,-soname,libtop.so', `-L${join(dir, 'pkg/lib')}`, '-lleaf', '-Wl,-rpath,$ORIGIN']);
+    buildLibrary(dir, 'pkg/addon.node', 'int top(void);\nint f(void) { return top(); }\n',
+      [`-L${join(dir, 'pkg/lib')}`, '-ltop', '-lm', '-Wl,-rpath,$ORIGIN/lib', '-Wl,--no-as-needed']);
+    expect(ownLibraries(join(dir, 'pkg/addon.node'))).toEqual([join(dir, 'pkg/lib/libtop.so'), join(dir, 'pkg/lib/libleaf.so')]);
   });
 });
