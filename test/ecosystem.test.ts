@@ -56,7 +56,11 @@ function png(width: number, height: number): Buffer {
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
 }
 
-/** Bounds a server app: it ends by itself well before run()'s own timeout. */
+/** A real tool on a loaded 2-core machine can take tens of seconds: each run is bounded by this, each test by twice it. */
+const RUN_TIMEOUT = 120_000;
+const TEST_TIMEOUT = 2 * RUN_TIMEOUT + 10_000;
+
+/** Bounds a server app: it ends by itself well before the run's own timeout. */
 const BOUND = "setTimeout(() => { console.log('timed out'); process.exit(2); }, 20000).unref();\n";
 
 const APPS: readonly App[] = [
@@ -308,13 +312,13 @@ describe.each(nodes())('ecosystem on $name', (n) => {
 
   describe('no bits: secnode gives what node gives', () => {
     it.each(APPS)('$name', (app) => {
-      const opts = { node: n, cwd: appDir(app) };
+      const opts = { node: n, cwd: appDir(app), timeout: RUN_TIMEOUT };
       const plain = node(app.args(nm), opts);
       expect(output(plain), `the app must work under plain node\n${show(plain)}`).toMatch(app.works);
       const sec = run(SECNODE, app.args(nm), opts);
       expect({ status: sec.status, signal: sec.signal, stdout: normalise(sec.stdout), stderr: normalise(sec.stderr) })
         .toEqual({ status: plain.status, signal: plain.signal, stdout: normalise(plain.stdout), stderr: normalise(plain.stderr) });
-    });
+    }, TEST_TIMEOUT);
   });
 
   describe('enforced (RF+DI, locked) after scan --fix of the app directory', () => {
@@ -337,10 +341,10 @@ describe.each(nodes())('ecosystem on $name', (n) => {
     });
 
     it.each(APPS)('$name works', (app) => {
-      const r = run(SECNODE, app.args(nm), { node: n, cwd: appDir(app), policy: 'RF+DI' });
+      const r = run(SECNODE, app.args(nm), { node: n, cwd: appDir(app), policy: 'RF+DI', timeout: RUN_TIMEOUT });
       expect(r.status, show(r)).toBe(0);
       expect(output(r), show(r)).toMatch(app.works);
-    });
+    }, TEST_TIMEOUT);
 
     describe('still checked: a file on the side path made 0644 again is refused and recorded', () => {
       it.each(APPS)('$name', (app) => {
@@ -349,7 +353,7 @@ describe.each(nodes())('ecosystem on $name', (n) => {
         chmodSync(side, 0o644);
         let r: Run;
         try {
-          r = run(SECNODE, app.args(nm), { node: n, cwd: appDir(app), policy: 'RF+DI', env: { SECNODE_AUDIT: `file:${log}` } });
+          r = run(SECNODE, app.args(nm), { node: n, cwd: appDir(app), policy: 'RF+DI', env: { SECNODE_AUDIT: `file:${log}` }, timeout: RUN_TIMEOUT });
         } finally {
           chmodSync(side, 0o755);
         }
@@ -357,7 +361,7 @@ describe.each(nodes())('ecosystem on $name', (n) => {
         const records = (existsSync(log) ? readFileSync(log, 'utf8') : '').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { path?: string; allowed: boolean; enforced: boolean });
         expect(records.filter((rec) => rec.path === side).map((rec) => ({ allowed: rec.allowed, enforced: rec.enforced })), show(r))
           .toContainEqual({ allowed: false, enforced: true });
-      });
+      }, TEST_TIMEOUT);
     });
   });
 });

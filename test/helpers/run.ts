@@ -51,6 +51,8 @@ export interface RunOptions {
   stdio?: SpawnSyncOptions['stdio'];
   /** Extra flags for secnodectl exec (e.g. ['--no-lock']). */
   execFlags?: string[];
+  /** Milliseconds before the child is killed (default 60 s). */
+  timeout?: number;
 }
 
 /** Environment with the chosen Node first on PATH and no inherited NODE_OPTIONS or SECNODE_*. */
@@ -75,7 +77,7 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions): Run
     input: opts.input ?? '',
     stdio: opts.stdio ?? 'pipe',
     encoding: 'utf8',
-    timeout: 60_000,
+    timeout: opts.timeout ?? 60_000,
   });
   if (r.error) throw r.error;
   return { status: r.status, signal: r.signal, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
