@@ -11,15 +11,10 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'dist', 'runtime');
 const HEADER = join(OUT, 'launcher-table.h');
 const GENERATOR = join(OUT, 'launcher-table.js');
-const FALLBACK_HEADER = join(ROOT, 'runtime', 'launcher-table.fallback.h');
 
-/** The option table header: generated from src/options.ts when the generator is built, else the hand-made one. */
+/** The option table header, generated from src/options.ts (the one table the loader uses too). */
 function writeHeader() {
   rmSync(HEADER, { force: true });
-  if (!existsSync(GENERATOR)) {
-    copyFileSync(FALLBACK_HEADER, HEADER);
-    return;
-  }
   const r = spawnSync(process.execPath, [GENERATOR], { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
   if (r.status !== 0) throw new Error(`launcher-table.js failed (${r.status ?? r.signal}): ${r.stderr}`);
   if (!existsSync(HEADER)) writeFileSync(HEADER, r.stdout);
