@@ -9,6 +9,7 @@ import { preloadsInOrder } from './preloads.js';
 import { packageScope, resolveImport, resolveRequire, type Resolution } from './resolve.js';
 import { stripTypes } from './strip-types.js';
 import { explain } from './why.js';
+import { ownLibraries } from './ld-path.js';
 
 export { isCodeFile } from './code-files.js';
 
@@ -132,6 +133,14 @@ export function scan(inputs: readonly string[], opts: ScanOptions = {}): ScanRep
       closeSync(fd);
     }
     opts.progress?.(++done, queue.length - next - 1);
+    if (extname(path) === '.node') {
+      // An addon's own shared libraries (found through its RPATH/RUNPATH, as the linker would) are code too.
+      try {
+        for (const lib of ownLibraries(path)) add(lib, path);
+      } catch (e) {
+        unparsed.push({ path, error: `its shared libraries were not followed: ${(e as Error).message}` });
+      }
+    }
     if (source === undefined) continue;
     const refs = importsOf(path, source);
     if ('error' in refs) {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isNodeShebang } from '../src/code-files.js';
+import { addonSource, buildLibrary } from './helpers/addon.js';
 import { nodes, ROOT, run, SECNODE, SECNODECTL, type NodeUnderTest } from './helpers/run.js';
 
 interface Report {
@@ -266,4 +267,20 @@ describe.each(nodes())('real apps: the directory scan misses nothing a permissiv
       expect([app.name, r.status, r.stdout, r.stderr]).toEqual([app.name, 0, app.stdout, '']);
     }
   }, 600_000);
+});
+
+describe('an addon\'s own shared libraries', () => {
+  it('an entry scan follows the libraries an addon finds through its RPATH/RUNPATH ($ORIGIN), not system ones', () => {
+    const dir = join(tmp, 'addon-libs');
+    mkdirSync(join(dir, 'lib'), { recursive: true });
+    buildLibrary(dir, 'lib/libdep.so', 'int dep(void) { return 42; }\n', ['-Wl,-soname,libdep.so'], 0o644);
+    buildLibrary(dir, 'addon.node', addonSource('A', 'int dep(void);', 'dep()'), [`-L${join(dir, 'lib')}`, '-ldep', '-Wl,-rpath,$ORIGIN/lib', `-Wl,-rpath-link,${join(dir, 'lib')}`], 0o755);
+    writeFileSync(join(dir, 'main.js'), "require('./addon.node');\n", { mode: 0o755 });
+    const n = nodes()[0] ?? expect.unreachable();
+    const { status, report } = scanJson(n, ['scan', 'main.js'], dir);
+    expect(status).toBe(1);
+    const lib = report.files.find((f) => f.path === join(dir, 'lib', 'libdep.so'));
+    expect(lib, JSON.stringify(report.files)).toMatchObject({ verdict: 'refused', errno: 'EACCES', fixable: true, importers: [join(dir, 'addon.node')] });
+    expect(report.files.some((f) => f.path.includes('libc.so'))).toBe(false);
+  });
 });
