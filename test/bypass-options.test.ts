@@ -92,7 +92,7 @@ const VECTORS: readonly Vector[] = [
   { name: '--experimental-policy (Node 20)', option: '--experimental-policy', args: () => ['--experimental-policy=p.json', 'm.js'], only: node20 },
   { name: '--experimental-config-file naming a loader (Node 24)', option: '--experimental-config-file', args: () => ['--experimental-config-file=cfg.json', 'm.js'], only: node24,
     differs: 'Node drops a config file\'s loaders when NODE_OPTIONS has a --require, and the launcher always sets one' },
-  { name: 'NODE_COMPILE_CACHE (Node 24)', option: 'NODE_COMPILE_CACHE', args: () => ['m.js'], vars: () => ({ NODE_COMPILE_CACHE: fx.path('cache-var') }), only: node24 },
+  // NODE_COMPILE_CACHE is neutralised by the launcher under RF, not refused: see bypass-prestart.test.ts.
   { name: 'NODE_REPL_EXTERNAL_MODULE', option: 'NODE_REPL_EXTERNAL_MODULE', args: () => ['m.js'], vars: () => ({ NODE_REPL_EXTERNAL_MODULE: fx.path('repl.js') }) },
   { name: '--inspect', option: '--inspect', args: () => ['--inspect=127.0.0.1:0', 'm.js'] },
   { name: '--inspect in NODE_OPTIONS', option: '--inspect', args: () => ['m.js'], vars: () => ({ NODE_OPTIONS: '--inspect=127.0.0.1:0' }) },

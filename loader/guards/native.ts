@@ -130,9 +130,13 @@ function withoutDeprecations<T>(f: () => T): T {
  */
 function secureContextPrototype(): object {
   if (process.versions.node.startsWith('20.')) {
-    const binding = withoutDeprecations(() =>
-      (process as unknown as { binding(name: string): { SecureContext?: { prototype: object } } }).binding('crypto'));
-    if (binding.SecureContext !== undefined) return binding.SecureContext.prototype;
+    try {
+      const binding = withoutDeprecations(() =>
+        (process as unknown as { binding(name: string): { SecureContext?: { prototype: object } } }).binding('crypto'));
+      if (binding.SecureContext !== undefined) return binding.SecureContext.prototype;
+    } catch {
+      // process.binding is off (Node's policy manifests turn it off): take the class from tls.
+    }
   }
   // A bare SecureContext: no options applied, no root certificates parsed.
   const tls = createRequire(import.meta.url)('node:tls') as { SecureContext: new () => { context: object } };
