@@ -32,13 +32,16 @@ function refuser(ctx: Context, source: string, like: Like, refuse = (): void => 
  * Replaces a class (or function) `owner[key]` with a refuser. The class's prototype (shared with the
  * stand-in) and every prototype above it up to `Object.prototype` get their `constructor` replaced as
  * well, so `X.prototype.constructor`, an instance's `constructor` and a base class (vm.Script's
- * ContextifyScript, vm.Module's subclasses) never lead back to a compiling constructor.
+ * ContextifyScript, vm.Module's subclasses) never lead back to a compiling constructor. With `bases` false
+ * only the class's own prototype is changed (its bases, such as the REPL's readline Interface and
+ * EventEmitter, compile nothing and stay node's).
  */
-function refuseClass(ctx: Context, owner: object, key: string, source: string, refuse?: () => void): void {
+function refuseClass(ctx: Context, owner: object, key: string, source: string, refuse?: () => void, bases = true): void {
   const original = (owner as Record<string, unknown>)[key] as Like | undefined;
   if (typeof original !== 'function') return;
   replace(owner, key, refuser(ctx, source, original, refuse));
-  for (let proto = original.prototype as object | null; proto !== null && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
+  const last = bases ? Object.prototype : Object.getPrototypeOf(original.prototype) as object | null;
+  for (let proto = original.prototype as object | null; proto !== null && proto !== last; proto = Object.getPrototypeOf(proto) as object | null) {
     const ctor = Object.getOwnPropertyDescriptor(proto, 'constructor')?.value as Like | undefined;
     if (typeof ctor === 'function' && ctor !== Object) replace(proto, 'constructor', refuser(ctx, source, ctor, refuse));
   }
@@ -95,7 +98,7 @@ export function guardRepl(ctx: Context, exports: Record<string, unknown>): void 
     if (interactive !== null) gateInline(ctx, 'repl', 'repl');
     gateGenerated(ctx, what);
   };
-  refuseClass(ctx, exports, 'REPLServer', 'repl.REPLServer', refuse('repl.REPLServer'));
+  refuseClass(ctx, exports, 'REPLServer', 'repl.REPLServer', refuse('repl.REPLServer'), false);
   const start = exports.start as Like | undefined;
   if (typeof start === 'function') replace(exports, 'start', refuser(ctx, 'repl.start', start, refuse('repl.start')));
 }
