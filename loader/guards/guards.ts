@@ -47,6 +47,9 @@ function guardVms(ctx: Context, exports: Record<string, unknown>): void {
   guardVm(ctx, exports);
 }
 
+/** Builtins whose first load prints an ExperimentalWarning on some supported versions. */
+const EXPERIMENTAL: ReadonlySet<string> = new Set(['sqlite', 'ffi']);
+
 /** The inspector's doors: `open()` (interactive) and in-process sessions (generated code). */
 function guardInspectors(ctx: Context, exports: Record<string, unknown>): void {
   guardInspector(ctx, exports);
@@ -94,7 +97,11 @@ export function installGuards(ctx: Context, backend: Backend, main: boolean, hoo
     // No hook sees builtins load here: guard them now (the REPL, a heavy module, only when it matters;
     // not in a hooks thread under DI alone, where loading it keeps Node 20 from ending after a failed hooks module).
     const repl = hardened || (!hooksThread && (ctx.bits.denyInteractive || ctx.settings.forced.denyInteractive));
-    for (const name of Object.keys(BUILTIN_GUARDS)) if (name !== 'repl' || repl) onBuiltin(name);
+    for (const name of Object.keys(BUILTIN_GUARDS)) {
+      // Loading an experimental builtin prints Node's warning: in a hooks thread (whose modules rarely load
+      // sqlite or ffi) that warning would be secnode's, not the program's, so those stay unloaded there.
+      if ((name !== 'repl' || repl) && !(hooksThread && EXPERIMENTAL.has(name))) onBuiltin(name);
+    }
   } else if (hardened) {
     // Builtins loaded later take their `vm` functions when they load: under hardening, guard vm first.
     onBuiltin('vm');
