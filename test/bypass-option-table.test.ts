@@ -42,7 +42,7 @@ const VALUES: Readonly<Record<string, string>> = {
 };
 
 /** Options that Node accepts only beside another (given after it, in the same place). */
-const WITH: Readonly<Record<string, string>> = { '--policy-integrity': '--experimental-policy=p.json' };
+const WITH: Readonly<Record<string, string>> = { '--policy-integrity': '--experimental-policy=p.json', '--vfs-load': '--experimental-vfs' };
 
 const FILES = {
   'm.js': 'console.log("main ran");\n',
