@@ -28,7 +28,7 @@ function plan(modules) {
 }
 
 /** Copies the built secnode (launcher, dist, package.json; node_modules linked) to `dir`, so a rebuild of
- * /work/main during the run cannot change or break the code under test; returns the launcher's path. */
+ * the repository during the run cannot change or break the code under test; returns the launcher's path. */
 function snapshot(dir) {
   copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
   cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
