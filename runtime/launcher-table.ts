@@ -1,7 +1,7 @@
 // Prints the C header the secnode launcher includes (dist/runtime/launcher-table.h), generated from the
 // option table (src/options.ts) so the launcher and the in-process guards judge by one table.
 import { fileURLToPath } from 'node:url';
-import { ENV_TABLE, OPTION_TABLE, type Verdict } from '../src/options.js';
+import { envTable, optionTable, type Verdict } from '../src/options.js';
 
 const SN_VALUE = 0x01;
 const SN_RF = 0x02;
@@ -31,8 +31,8 @@ function row(name: string, flags: number, v: Verdict): string {
 /** The whole header, in the format the launcher expects. */
 export function launcherTable(): string {
   const byStrcmp = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
-  const options = [...OPTION_TABLE.values()].sort((a, b) => byStrcmp(a.name, b.name));
-  const env = [...ENV_TABLE.values()].filter((e) => e.governs !== null);
+  const options = [...optionTable().values()].sort((a, b) => byStrcmp(a.name, b.name));
+  const env = [...envTable().values()].filter((e) => e.governs !== null);
   return [
     '/* launcher-table.h: generated from src/options.ts by runtime/launcher-table.ts; do not edit. */',
     '#define SN_VALUE  0x01  /* option takes a value: "--opt value" (or "--opt=value") */',

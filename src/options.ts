@@ -8,7 +8,7 @@ import { envEntry, optionEntry, subcommandVerdict } from './options/table.js';
 import type { Governs, Verdict } from './options/verdicts.js';
 
 export { optionName, optionNames, scanOptions, type FoundOption, type Scan } from './options/argv.js';
-export { ENV_TABLE, OPTION_TABLE, envEntry, optionEntry, subcommandVerdict, type EnvEntry, type OptionEntry } from './options/table.js';
+export { envTable, optionTable, envEntry, optionEntry, subcommandVerdict, type EnvEntry, type OptionEntry } from './options/table.js';
 export type { EnvVerdict, Governs, Verdict } from './options/verdicts.js';
 
 /** A refused option, subcommand or variable: its name, the bit or setting that refuses it, and why. */

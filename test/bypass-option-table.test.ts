@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OPTION_TABLE, type Governs } from '../src/options.js';
+import { optionTable, type Governs } from '../src/options.js';
 import { NODE_ALIAS_FACTS, NODE_OPTION_FACTS } from '../src/options/node-data.js';
 import { makeFixtures, type Fixtures } from './helpers/launcher-fixtures.js';
 import { envFor, nodes, POLICIES, REGISTER, SECNODECTL, type NodeUnderTest, type Policy } from './helpers/run.js';
@@ -90,7 +90,7 @@ function cases(n: NodeUnderTest): Case[] {
   const add = (name: string, governs: Governs, how: string, args: string[], env: Record<string, string> = {}): void => {
     out.push({ id: `${name} ${how}`, name, governs, plain: out.every((c) => c.name !== name), args: ['--require', REGISTER, ...args, 'm.js'], env });
   };
-  for (const entry of OPTION_TABLE.values()) {
+  for (const entry of optionTable().values()) {
     const { name, governs } = entry;
     if (governs === null || EARLY_ONLY[name] !== undefined || !knows(n, name)) continue;
     const value = name.startsWith('--inspect') ? '127.0.0.1:0' : entry.value ? VALUES[name] : undefined;
@@ -139,7 +139,7 @@ describe.each(nodes())('$name', (n) => {
   const list = cases(n);
 
   it('sweeps every unsafe option that is not early-only, and early-only ones are all early', () => {
-    for (const name of Object.keys(EARLY_ONLY)) expect(OPTION_TABLE.get(name)?.early, name).toBe(true);
+    for (const name of Object.keys(EARLY_ONLY)) expect(optionTable().get(name)?.early, name).toBe(true);
     expect(list.length).toBeGreaterThan(30);
   });
 

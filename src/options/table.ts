@@ -54,11 +54,20 @@ function entry(name: string): OptionEntry {
   return { name, ...verdict, value: takesValue(name), ends: expands[expands.length - 1] === '--', expands: expands.filter((x) => x !== name) };
 }
 
-/** Every option spelling any supported Node version accepts, by name. */
-export const OPTION_TABLE: ReadonlyMap<string, OptionEntry> = new Map(optionSpellings().map((n) => [n, entry(n)]));
+let options: ReadonlyMap<string, OptionEntry> | undefined;
+let env: ReadonlyMap<string, EnvEntry> | undefined;
 
-/** Environment variables and prefixes, by name. */
-export const ENV_TABLE: ReadonlyMap<string, EnvEntry> = new Map(Object.entries(ENV_VERDICTS).map(([name, v]) => [name, { name, ...v }]));
+/** Every option spelling any supported Node version accepts, by name (built on first use: only enforcement needs it). */
+export function optionTable(): ReadonlyMap<string, OptionEntry> {
+  options ??= new Map(optionSpellings().map((n) => [n, entry(n)]));
+  return options;
+}
+
+/** Environment variables and prefixes, by name (built on first use). */
+export function envTable(): ReadonlyMap<string, EnvEntry> {
+  env ??= new Map(Object.entries(ENV_VERDICTS).map(([name, v]) => [name, { name, ...v }]));
+  return env;
+}
 
 const NEGATION: Verdict = { governs: null, early: false, why: 'turns an option off' };
 
@@ -67,17 +76,17 @@ const NEGATION: Verdict = { governs: null, early: false, why: 'turns an option o
  * parser does not know is a V8 option passed through (undefined here: safe, it loads no code).
  */
 export function optionEntry(name: string): OptionEntry | undefined {
-  const known = OPTION_TABLE.get(name);
+  const known = optionTable().get(name);
   if (known !== undefined || !name.startsWith('--no-')) return known;
-  return OPTION_TABLE.has(`--${name.slice(5)}`) ? { name, ...NEGATION, value: false, ends: false, expands: [] } : undefined;
+  return optionTable().has(`--${name.slice(5)}`) ? { name, ...NEGATION, value: false, ends: false, expands: [] } : undefined;
 }
 
 /** The entry for an environment variable: its exact name, else the longest prefix entry that matches. */
 export function envEntry(name: string): EnvEntry | undefined {
-  const exact = ENV_TABLE.get(name);
+  const exact = envTable().get(name);
   if (exact !== undefined && !exact.prefix) return exact;
   let best: EnvEntry | undefined;
-  for (const e of ENV_TABLE.values()) {
+  for (const e of envTable().values()) {
     if (e.prefix && name.startsWith(e.name) && (best === undefined || e.name.length > best.name.length)) best = e;
   }
   return best;

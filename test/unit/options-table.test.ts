@@ -6,7 +6,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  ENV_TABLE, OPTION_TABLE, envEntry, neutralisedEnvVars, optionEntry, refusedNodeOptions, refusedStart, scanOptions,
+  envTable, optionTable, envEntry, neutralisedEnvVars, optionEntry, refusedNodeOptions, refusedStart, scanOptions,
   type Refusal,
 } from '../../src/options.js';
 import { NODE_ALIAS_FACTS, NODE_ENV_FACTS, NODE_OPTION_FACTS } from '../../src/options/node-data.js';
@@ -39,15 +39,15 @@ const BINARIES = binaries().map((bin) => ({ bin, facts: nodeFacts(bin) as Facts 
 
 describe.each(BINARIES.map((b) => ({ ...b, version: b.facts.version })))('Node $version: the table is complete', ({ facts }) => {
   it('every option has a verdict, and takes a value wherever Node\'s parser reads one', () => {
-    const missing = facts.options.filter(([name]) => !OPTION_TABLE.has(name)).map(([name]) => name);
+    const missing = facts.options.filter(([name]) => !optionTable().has(name)).map(([name]) => name);
     expect(missing, 'options with no verdict: add them to src/options/verdicts.ts and regenerate node-data.ts').toEqual([]);
     const print = new Set(facts.aliases.filter(([k]) => k.endsWith(' <arg>')).map(([k]) => aliasSpelling(k)));
-    const wrong = facts.options.filter(([name, kind]) => (VALUE_KINDS.has(kind) || print.has(name)) && OPTION_TABLE.get(name)?.value !== true);
+    const wrong = facts.options.filter(([name, kind]) => (VALUE_KINDS.has(kind) || print.has(name)) && optionTable().get(name)?.value !== true);
     expect(wrong).toEqual([]);
   });
 
   it('every alias spelling has a verdict', () => {
-    const missing = facts.aliases.map(([key]) => aliasSpelling(key)).filter((name) => !OPTION_TABLE.has(name));
+    const missing = facts.aliases.map(([key]) => aliasSpelling(key)).filter((name) => !optionTable().has(name));
     expect(missing).toEqual([]);
   });
 
@@ -98,8 +98,8 @@ describe('classification of the dangerous ones', () => {
     expect(optionEntry(name)?.governs).toBeNull();
   });
   it('aliases take what they expand to: -r, -C, --debug-port and -p take a value; -i and --trace-events-enabled do not', () => {
-    expect(['-r', '-C', '--debug-port', '-p', '--print', '-pe', '-e'].map((n) => OPTION_TABLE.get(n)?.value)).toEqual(Array(7).fill(true));
-    expect(['-i', '--trace-events-enabled', '--inspect', '--prof-process'].map((n) => OPTION_TABLE.get(n)?.value)).toEqual(Array(4).fill(false));
+    expect(['-r', '-C', '--debug-port', '-p', '--print', '-pe', '-e'].map((n) => optionTable().get(n)?.value)).toEqual(Array(7).fill(true));
+    expect(['-i', '--trace-events-enabled', '--inspect', '--prof-process'].map((n) => optionTable().get(n)?.value)).toEqual(Array(4).fill(false));
   });
   it('a V8 option Node passes through is not in the table (safe)', () => {
     expect(optionEntry('--stack-size')).toBeUndefined();
@@ -118,7 +118,7 @@ describe('classification of the dangerous ones', () => {
     expect(refusedStart({ env, vars: true }, DI, NOTHING)).toBeUndefined();
   });
   it('every unsafe environment entry names why', () => {
-    for (const e of ENV_TABLE.values()) if (e.governs !== null) expect(e.why.length).toBeGreaterThan(20);
+    for (const e of envTable().values()) if (e.governs !== null) expect(e.why.length).toBeGreaterThan(20);
   });
 });
 
@@ -225,7 +225,7 @@ describe('the launcher header (runtime/launcher-table.ts)', () => {
   };
   it('lists every option spelling once, in strcmp order, with its count', () => {
     const options = rows('SN_OPTIONS');
-    expect(options.map((o) => o.name)).toEqual([...OPTION_TABLE.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
+    expect(options.map((o) => o.name)).toEqual([...optionTable().keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
     expect(header).toContain(`static const unsigned SN_OPTIONS_COUNT = ${options.length};`);
   });
   it('flags: value, RF, DI, early; why only where something is refused', () => {
