@@ -1,7 +1,7 @@
 // Build step (after tsc and rolldown): the static launcher dist/runtime/secnode and its second name
 // dist/runtime/secnodectl, compiled from runtime/secnode.c with the option table as a C header. Without a C
-// compiler or a static libc, one warning, and the sh launchers (runtime/secnode.sh, runtime/secnodectl.sh)
-// take their place.
+// compiler or a static libc, one warning, and the sh launcher (runtime/secnode.sh, under both names)
+// takes their place.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -42,7 +42,7 @@ if (failed === null) {
   process.stderr.write(`secnode build: warning: cannot build the static launcher (${failed}); installing the sh launcher, `
     + 'which cannot stop LD_PRELOAD and the other dynamic linker variables nor gate Node\'s pre-start options (see the README)\n');
   for (const name of ['secnode', 'secnodectl']) {
-    copyFileSync(join(ROOT, 'runtime', `${name}.sh`), join(OUT, name));
+    copyFileSync(join(ROOT, 'runtime', 'secnode.sh'), join(OUT, name)); // one script, two names, like the binary
     chmodSync(join(OUT, name), 0o755);
   }
 }

@@ -5,6 +5,8 @@
 # What it cannot stop (see the README): a shell is dynamically linked, so LD_PRELOAD, LD_AUDIT and the other
 # dynamic linker variables run code inside this very script; it passes the environment (OpenSSL, the compile
 # cache, ...) to Node unchecked, and it recognises early options by pattern, not with Node's parser.
+# Installed under a second name as dist/runtime/secnodectl (like the static launcher): then it runs the
+# operator's tool with no NODE_OPTIONS of its own, handing the caller's over as an argument.
 self=$0
 if [ -L "$self" ]; then self=$(readlink -f -- "$self") || exit 126; fi
 case $self in
@@ -13,6 +15,13 @@ case $self in
   *) self=$(command -v -- "$self") || exit 126 ;;
 esac
 root=${self%/dist/runtime/*}
+if [ "${0##*/}" = secnodectl ]; then
+  if [ "${NODE_OPTIONS+set}" = set ]; then
+    opts=$NODE_OPTIONS; unset NODE_OPTIONS
+    exec node "$root/dist/runtime/secnodectl.js" --caller-node-options "$opts" "$@"
+  fi
+  exec node "$root/dist/runtime/secnodectl.js" "$@"
+fi
 register="$root/dist/loader/register.cjs"
 case $register in
   *'"'*|*'\'*) echo "secnode: cannot run from a path containing '\"' or '\\': $root" >&2; exit 126 ;;
