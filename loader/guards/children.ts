@@ -61,20 +61,8 @@ export function isNodeCommand(command: unknown): boolean {
   return text === process.execPath || NODE_NAMES.has(basename(text));
 }
 
-/**
- * The program a shell command line starts, in the common case: the first word after `VAR=value`
- * assignments and an `exec`, unquoted. Anything cleverer (`cd x && node`, `$(…)`, `sh -c`) is not parsed.
- */
-export function shellProgram(line: string): string {
-  const words = line.trim().split(/\s+/);
-  let i = 0;
-  while (i < words.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i] ?? '')) i++;
-  if (words[i] === 'exec') i++;
-  return (words[i] ?? '').replace(/^(['"])(.*)\1$/, '$2');
-}
-
 /** The words after the first Node program in a shell command line (quotes and escapes dropped), if one runs Node. */
-export function shellNodeArgs(line: string): string[] | undefined {
+function shellNodeArgs(line: string): string[] | undefined {
   const words = line.replace(/["'\\]/g, '').split(/[\s;&|()<>`]+/).filter((w) => w !== '');
   const at = words.findIndex((w) => isNodeCommand(w));
   return at < 0 ? undefined : words.slice(at + 1);
@@ -122,8 +110,8 @@ function guardCall(ctx: Context, argv: unknown[], shape: Shape, fork: boolean): 
   if (slot !== undefined && slot !== null && typeof slot !== 'function' && options === undefined) return argv; // Node throws.
   const shell = shape === 'shell' || (options?.shell !== undefined && options.shell !== false);
   const words = [argv[0], ...(Array.isArray(argv[1]) ? argv[1] : [])].map(String).join(' ');
-  const line = shell ? shellProgram(words) : argv[0];
-  if (!fork && !ctx.enforcing && !isNodeCommand(line)) return argv;
+  const node = fork || (shell ? shellNodeArgs(words) !== undefined : isNodeCommand(argv[0]));
+  if (!node && !ctx.enforcing) return argv;
   const given = options?.env;
   const env = typeof given === 'object' && given !== null ? given as Env : process.env;
   if (ctx.enforcing) {
