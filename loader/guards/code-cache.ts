@@ -5,10 +5,9 @@
 // compiled instead, and tools that keep such caches simply compile again.
 import { enforcingRule } from '../../src/policy.js';
 import type { Context } from '../context.js';
-import { replace } from './patch.js';
+import { replace, wrapMethod } from './patch.js';
 
 type Ctor = new (...args: unknown[]) => object;
-type Fn = (...args: unknown[]) => unknown;
 
 const EMPTY = new Uint8Array(0);
 
@@ -31,34 +30,34 @@ const positional = (at: number): Strip => (args) => {
   return out;
 };
 
-/** A proxy of `C` whose calls (or constructions) drop the cache (identity, statics and `instanceof` kept). */
-function dropping<T extends object>(C: T, strip: Strip, construct: boolean): T {
-  return new Proxy(C, construct
-    ? { construct: (t, args: unknown[], nt: Ctor) => Reflect.construct(t as unknown as Ctor, strip(args), nt) }
-    : { apply: (t, self, args: unknown[]) => Reflect.apply(t as unknown as Fn, self, strip(args)) });
+/** A proxy of the class `C` whose constructions drop the cache (identity, statics and `instanceof` kept). */
+function dropping<T extends object>(C: T, strip: Strip): T {
+  return new Proxy(C, { construct: (t, args: unknown[], nt: Ctor) => Reflect.construct(t as unknown as Ctor, strip(args), nt) });
 }
 
-/** Under file enforcement, `vm.Script`, `vm.createScript`, `vm.compileFunction` and `vm.SourceTextModule` ignore `cachedData`. */
+/**
+ * Under file enforcement, node:vm ignores `cachedData`. vm.Script (and createScript) compile through the
+ * native class vm.Script extends, which takes the cache as its fifth argument: vm.Script is made to extend
+ * a guarded proxy of it (reachable as `Object.getPrototypeOf(vm.Script)` and through prototypes too), so
+ * vm.Script itself stays node's. compileFunction and SourceTextModule compile inside Node: wrapped.
+ */
 export function guardCodeCache(ctx: Context, exports: Record<string, unknown>): void {
   if (enforcingRule('file', ctx.bits, ctx.settings.forced) === null) return;
-  for (const [key, at] of [['Script', 1], ['SourceTextModule', 1]] as const) {
-    const C = exports[key];
-    if (typeof C !== 'function') continue;
-    const proxy = dropping(C, inOptions(at), true);
-    replace(C.prototype as object, 'constructor', proxy);
-    replace(exports, key, proxy);
-  }
-  // The native class vm.Script extends compiles too (its cache is the fifth argument): reachable as
-  // `Object.getPrototypeOf(vm.Script)` and through prototypes, so vm.Script extends a guarded proxy of it.
   const Script = exports.Script as Ctor | undefined;
   const Base = Script === undefined ? undefined : Object.getPrototypeOf(Script) as Ctor;
   if (Script !== undefined && Base !== undefined && Base !== Function.prototype as unknown) {
-    const base = dropping(Base, positional(4), true);
+    const base = dropping(Base, positional(4));
     Object.setPrototypeOf(Script, base);
     replace(Base.prototype, 'constructor', base);
   }
-  for (const [key, at] of [['compileFunction', 2], ['createScript', 1]] as const) {
-    const f = exports[key];
-    if (typeof f === 'function') replace(exports, key, dropping(f, inOptions(at), false));
+  const Module = exports.SourceTextModule;
+  if (typeof Module === 'function') {
+    const proxy = dropping(Module, inOptions(1));
+    replace(Module.prototype as object, 'constructor', proxy);
+    replace(exports, 'SourceTextModule', proxy);
   }
+  const strip = inOptions(2);
+  wrapMethod(exports, 'compileFunction', (original) => function compileFunction(this: unknown, ...args: unknown[]) {
+    return Reflect.apply(original, this, strip(args));
+  });
 }
