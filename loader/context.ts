@@ -11,6 +11,8 @@ export interface ContextData {
   readonly entry: string | undefined;
   /** Absolute paths of preloads that run after secnode. */
   readonly preloads: readonly string[];
+  /** For a hooks thread: false while it runs only secnode's hooks (Node 20's start-up thread), so it is not guarded yet. */
+  readonly guardThread?: boolean;
 }
 
 /** Policy inputs plus the auditor, for one thread. */

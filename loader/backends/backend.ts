@@ -1,5 +1,6 @@
 // Chooses and installs the hook backend for this Node version.
 import { register } from 'node:module';
+import { preloadOptions, splitNodeOptions } from '../../src/preloads.js';
 import type { Context, ContextData } from '../context.js';
 import { installCjsLayer } from './cjs-layer.js';
 import { installSyncHooks } from './hooks-sync.js';
@@ -17,7 +18,11 @@ export function installBackend(ctx: Context, data: ContextData, main: boolean): 
     installSyncHooks(ctx, onBuiltin);
   } else {
     installCjsLayer(ctx);
-    register(new URL('./hooks-async.cjs', import.meta.url), { data });
+    // Only secnode's hooks run in this thread until the program registers its own (guards/hooks.ts guards
+    // it then), unless loader modules (`--loader`) run there from the start.
+    const loaders = [...preloadOptions(splitNodeOptions(process.env.NODE_OPTIONS ?? '')), ...preloadOptions(process.execArgv)]
+      .some((p) => p.flag === 'loader');
+    register(new URL('./hooks-async.cjs', import.meta.url), { data: { ...data, guardThread: loaders } });
   }
   guardHookRegistration(ctx, data, backend);
   return backend;

@@ -12,10 +12,10 @@ interface LoadContext { format?: string | null | undefined }
 
 let ctx: Context | undefined;
 
-/** Receives the main thread's policy inputs and guards this hooks thread. */
+/** Receives the main thread's policy inputs and guards this hooks thread, unless only secnode runs there yet. */
 export async function initialize(data: ContextData): Promise<void> {
   ctx = contextFrom(data);
-  guardHooksThread(ctx);
+  if (data.guardThread !== false) guardHooksThread(ctx);
 }
 
 /** Hands Node the checked bytes of every file-backed ESM (and wasm) module; CommonJS goes to the CJS layer. */

@@ -33,14 +33,17 @@ export function guardHookRegistration(ctx: Context, data: ContextData, backend: 
     if (!takeHandedOver(filename, result.source)) gateSupplied(ctx, filename, 'import');
     return result;
   };
-  let hooksThread = backend !== 'sync-hooks';
+  let hooksThread: 'none' | 'secnode' | 'guarded' = backend === 'sync-hooks' ? 'none' : 'secnode';
   replace(api, 'register', function secnodeRegister(this: unknown, ...args: unknown[]) {
-    if (!hooksThread) {
+    if (hooksThread === 'none') {
       // The program starts a hooks thread: secnode's own async hooks go first in it, so the program's
       // hooks module and everything it imports load through secnode's gate (and secnode guards that thread).
       Reflect.apply(register, api, [new URL('./hooks-async.cjs', import.meta.url), { data }]);
-      hooksThread = true;
+    } else if (hooksThread === 'secnode') {
+      // The thread secnode started (async backend) is about to run program code: guard it first.
+      Reflect.apply(register, api, [new URL('./hooks-guard.cjs', import.meta.url), { data }]);
     }
+    hooksThread = 'guarded';
     const handle = Reflect.apply(register, this, args);
     if (backend === 'sync-hooks') noteUserAsyncHooks();
     Reflect.apply(register, api, [new URL('./hooks-verifier.cjs', import.meta.url), { data }]);
