@@ -38,7 +38,7 @@ export function isNodeShebang(head: string): boolean {
 }
 
 /** True when the file at `path` starts with a node shebang (reads at most 128 bytes). */
-export function hasNodeShebang(path: string): boolean {
+function hasNodeShebang(path: string): boolean {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
@@ -56,7 +56,7 @@ export function hasNodeShebang(path: string): boolean {
 }
 
 /** The files a package.json names in "bin" (a string or an object of strings), inside its directory. */
-export function binFiles(packageJson: string): string[] {
+function binFiles(packageJson: string): string[] {
   let bin: unknown;
   try {
     const text = readFileSync(packageJson, 'utf8');

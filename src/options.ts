@@ -33,7 +33,7 @@ function refusal(name: string, verdict: Verdict | undefined, bits: ExecBits, for
 }
 
 /** The first of the (normalised) option names that enforcement refuses. */
-export function refusedOption(names: readonly string[], bits: ExecBits, forced: Forced, accept: Accept = ALL): Refusal | undefined {
+function refusedOption(names: readonly string[], bits: ExecBits, forced: Forced, accept: Accept = ALL): Refusal | undefined {
   for (const name of names) {
     const r = refusal(name, optionEntry(name), bits, forced, accept);
     if (r) return r;
@@ -53,7 +53,7 @@ export function refusedNodeOptions(value: string | undefined, bits: ExecBits, fo
 }
 
 /** The first environment variable enforcement refuses (NODE_OPTIONS aside; neutralised ones are not refused). */
-export function refusedEnvVar(env: Env, bits: ExecBits, forced: Forced, accept: Accept = ALL): Refusal | undefined {
+function refusedEnvVar(env: Env, bits: ExecBits, forced: Forced, accept: Accept = ALL): Refusal | undefined {
   for (const name in env) {
     if (env[name] === undefined) continue;
     const e = envEntry(name);

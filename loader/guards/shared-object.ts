@@ -32,7 +32,7 @@ const usedNames = new Set<string>();
  * unique in the process with `.` and `/` segments the kernel ignores: this thread's id in binary
  * (`./` for 0, `.//` for 1, then `.///`; nothing on the main thread), then `./` once per reuse.
  */
-export function fdName(fd: number): string {
+function fdName(fd: number): string {
   threadTag ??= tagOfThread();
   let name = `/proc/self/${threadTag}fd/${fd}`;
   for (let k = 1; usedNames.has(name); k++) name = `/proc/self/${threadTag}${'./'.repeat(k)}fd/${fd}`;

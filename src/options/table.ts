@@ -28,7 +28,7 @@ export function aliasSpelling(key: string): string {
 }
 
 /** Every spelling Node's parser accepts: canonical options and aliases, without the internal `[…]` fields. */
-export function optionSpellings(): string[] {
+function optionSpellings(): string[] {
   const names = new Set<string>();
   for (const name of Object.keys(NODE_OPTION_FACTS)) names.add(name);
   for (const key of Object.keys(NODE_ALIAS_FACTS)) names.add(aliasSpelling(key));
