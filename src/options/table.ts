@@ -76,9 +76,22 @@ const NEGATION: Verdict = { governs: null, early: false, why: 'turns an option o
  * parser does not know is a V8 option passed through (undefined here: safe, it loads no code).
  */
 export function optionEntry(name: string): OptionEntry | undefined {
-  const known = optionTable().get(name);
+  const known = knownEntry(name);
   if (known !== undefined || !name.startsWith('--no-')) return known;
-  return optionTable().has(`--${name.slice(5)}`) ? { name, ...NEGATION, value: false, ends: false, expands: [] } : undefined;
+  return knownEntry(`--${name.slice(5)}`) !== undefined ? { name, ...NEGATION, value: false, ends: false, expands: [] } : undefined;
+}
+
+const entries = new Map<string, OptionEntry | undefined>();
+
+/** The table's entry for one spelling, built alone and kept (start-up reads a few names, never the whole table). */
+function knownEntry(name: string): OptionEntry | undefined {
+  if (options !== undefined) return options.get(name);
+  if (entries.has(name)) return entries.get(name);
+  const spelled = name.startsWith('-') && (Object.hasOwn(NODE_OPTION_FACTS, name) || Object.hasOwn(NODE_ALIAS_FACTS, name)
+    || Object.hasOwn(NODE_ALIAS_FACTS, `${name}=`) || Object.hasOwn(NODE_ALIAS_FACTS, `${name} <arg>`));
+  const found = spelled ? entry(name) : undefined;
+  entries.set(name, found);
+  return found;
 }
 
 /** The entry for an environment variable: its exact name, else the longest prefix entry that matches. */

@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   envTable, optionTable, envEntry, neutralisedEnvVars, optionEntry, refusedNodeOptions, refusedStart, scanOptions,
   type Refusal,
@@ -100,6 +100,13 @@ describe('classification of the dangerous ones', () => {
   it('aliases take what they expand to: -r, -C, --debug-port and -p take a value; -i and --trace-events-enabled do not', () => {
     expect(['-r', '-C', '--debug-port', '-p', '--print', '-pe', '-e'].map((n) => optionTable().get(n)?.value)).toEqual(Array(7).fill(true));
     expect(['-i', '--trace-events-enabled', '--inspect', '--prof-process'].map((n) => optionTable().get(n)?.value)).toEqual(Array(4).fill(false));
+  });
+  it('one name looked up before the table is built (as at start-up) gets what the whole table gives', async () => {
+    vi.resetModules();
+    const fresh = (await import('../../src/options/table.js')) as typeof import('../../src/options/table.js');
+    const names = [...optionTable().keys()];
+    const probes = [...names, ...names.map((n) => (n.startsWith('--') ? `--no-${n.slice(2)}` : `${n}x`)), '--stack-size', '--no-such-thing', '-Z', 'app.js', '--'];
+    for (const name of probes) expect(fresh.optionEntry(name), name).toEqual(optionEntry(name));
   });
   it('a V8 option Node passes through is not in the table (safe)', () => {
     expect(optionEntry('--stack-size')).toBeUndefined();
