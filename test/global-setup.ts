@@ -2,9 +2,12 @@
 // so process-level tests run under Node 20 (the machine's), 22, 24 and 26.
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 // @ts-expect-error plain ESM helper shared with the benchmark
 import { ensureNode, NODE_VERSIONS } from './install-node.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The Node versions under test: the machine's `node` (must be 20.x) and the pinned ones. */
 const WANTED = [{ major: 20, bin: () => dirname(process.execPath) }, ...(NODE_VERSIONS as string[]).map((v) => ({
@@ -21,7 +24,10 @@ function checked(bin: string, major: number): { bin: string; version: string } {
 }
 
 export default function setup(project: TestProject): void {
-  project.provide('nodeBins', WANTED.map((w) => checked(w.bin(), w.major)));
+  const bins = WANTED.map((w) => checked(w.bin(), w.major));
+  // The build made secnode's code cache for the Node that ran it; make it for every Node under test too.
+  execFileSync(process.execPath, [join(ROOT, 'runtime', 'code-cache.mjs'), ...bins.map((b) => join(b.bin, 'node'))], { stdio: 'inherit' });
+  project.provide('nodeBins', bins);
 }
 
 declare module 'vitest' {
