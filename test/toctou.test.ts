@@ -1,5 +1,5 @@
 // The bytes Node evaluates are the bytes of the inode the kernel checked: not a second read by path.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { chmodSync, closeSync, constants, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -178,6 +178,79 @@ describe.each(nodes())('$name: the file is replaced between check and read', (n)
         stderr: '',
       });
     });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// (a'') The entry is opened and checked once, by the pre-start gate, and Node's load reads it from that
+// fd. A preload running in between (after secnode) cannot make it read other bytes on the strength of
+// that check: rewriting the file, or putting another file at the fd's number, makes it check again.
+// ---------------------------------------------------------------------------------------------------
+
+/** How many times `args` (run by secnode under `policy`) asks the kernel about `file`, counted by strace. */
+function checksOf(n: NodeUnderTest, dir: string, file: string, args: readonly string[], policy: Policy): { run: Run; checks: number } {
+  const log = join(dir, `strace-${n.name}-${policy}.log`);
+  const r = run('strace', ['-f', '-qq', '-s', '4096', '-e', 'trace=execveat', '-o', log, SECNODE, ...args], { node: n, policy, cwd: dir });
+  const checks = readFileSync(log, 'utf8').split('\n').filter((l) => l.includes('execveat(') && l.includes(JSON.stringify(file))).length;
+  return { run: r, checks };
+}
+
+/** A preload that finds the fd open on the entry (main.cjs), for the two attacks below. */
+const FIND_ENTRY_FD = `
+const { readdirSync, readlinkSync } = require('node:fs');
+const { join } = require('node:path');
+const main = join(__dirname, 'main.cjs');
+const held = readdirSync('/proc/self/fd').map(Number).find((fd) => { try { return readlinkSync('/proc/self/fd/' + fd) === main; } catch { return false; } });
+`;
+
+describe.each(nodes())('$name: the entry, checked once', (n) => {
+  let t: ReturnType<typeof tempDir>;
+  const strace = spawnSync('strace', ['-V']).status === 0;
+  beforeEach(() => {
+    t = tempDir('secnode-entry-once-');
+    write(join(t.dir, 'main.cjs'), "console.log('main ran');\n", 0o755);
+    write(join(t.dir, 'main.mjs'), [
+      "import { readdirSync, readlinkSync } from 'node:fs';",
+      "console.log('main ran');",
+      'const onMe = () => readdirSync(\'/proc/self/fd\').filter((f) => { try { return readlinkSync(`/proc/self/fd/${f}`) === process.argv[1]; } catch { return false; } });',
+      "setTimeout(() => console.log('fds on it later:', onMe().length), 20);",
+    ].join('\n'), 0o755);
+    write(join(t.dir, 'rewrite.cjs'), `${FIND_ENTRY_FD}
+require('node:fs').writeFileSync(main, "console.log('EVIL bytes ran');\\n");
+require('node:fs').chmodSync(main, 0o644);
+console.log('rewritten, fd held:', held !== undefined);
+`, 0o755);
+    write(join(t.dir, 'reuse.cjs'), `${FIND_ENTRY_FD}
+const { closeSync, openSync } = require('node:fs');
+closeSync(held);
+console.log('reused:', openSync(join(__dirname, 'evil.txt'), 'r') === held);
+`, 0o755);
+    write(join(t.dir, 'evil.txt'), "console.log('EVIL bytes ran');\n", 0o644);
+  });
+  afterEach(() => t.remove());
+
+  it.each(['main.cjs', 'main.mjs'])('%s: one check of the entry (Node 20 loads an ES module entry in its hooks thread: two)', (entry) => {
+    if (!strace) return;
+    const { run: r, checks } = checksOf(n, t.dir, join(t.dir, entry), [entry], 'RF');
+    expect({ status: r.status, out: lines(r.stdout)[0] }).toEqual({ status: 0, out: 'main ran' });
+    expect(checks).toBe(n.major === 20 && entry === 'main.mjs' ? 2 : 1);
+  });
+
+  it('no fd stays open on the entry once the program runs', () => {
+    const r = through('secnode', n, ['main.mjs'], 'RF', t.dir);
+    expect({ status: r.status, stdout: lines(r.stdout), stderr: r.stderr }).toEqual({ status: 0, stdout: ['main ran', 'fds on it later: 0'], stderr: '' });
+  });
+
+  it('RF: the entry rewritten (and made 0644) after the check is checked again, and refused', () => {
+    const r = through('secnode', n, ['--require', './rewrite.cjs', 'main.cjs'], 'RF', t.dir);
+    expect(lines(r.stdout)).toEqual(['rewritten, fd held: true']);
+    expect(r.stderr).toContain('ERR_SECNODE_EXEC_DENIED');
+    expect(r.status).not.toBe(0);
+  });
+
+  it('RF: another file put at the held fd\'s number is never read: the entry is opened and checked again', () => {
+    const r = through('secnode', n, ['--require', './reuse.cjs', 'main.cjs'], 'RF', t.dir);
+    expect({ status: r.status, stdout: lines(r.stdout), stderr: r.stderr }).toEqual({ status: 0, stdout: ['reused: true', 'main ran'], stderr: '' });
   });
 });
 

@@ -7,6 +7,7 @@ import { checkUnavailable, execDenied, generatedDenied, interactiveDenied } from
 import { decide, type Decision, type InputKind } from '../../src/policy.js';
 import type { Context } from '../context.js';
 import { mapStack } from '../stack.js';
+import { takeEntry } from './held-entry.js';
 
 function record(ctx: Context, kind: InputKind, subject: Subject, target: Target, result: CheckResult | null,
   decision: Decision, parent?: string): Decision {
@@ -39,9 +40,11 @@ export function gateFile(ctx: Context, filename: string, subject: Subject, paren
 /** The same, reading the checked bytes as UTF-8 text (no intermediate Buffer). */
 export function gateFile(ctx: Context, filename: string, subject: Subject, parent: string | undefined, text: true): string | undefined;
 export function gateFile(ctx: Context, filename: string, subject: Subject, parent?: string, text?: true): Buffer | string | undefined {
-  const fd = openForCheck(filename);
+  // The entry's fd from the pre-start gate (still the same file) stands for opening and checking it again.
+  const taken = takeEntry(filename);
+  const fd = taken?.fd ?? openForCheck(filename);
   try {
-    const result = gateOpenFd(ctx, fd, filename, subject, parent);
+    const result = gateOpenFd(ctx, fd, filename, subject, parent, taken?.result);
     if (result.outcome !== 'allowed' && !fstatSync(fd).isFile()) return undefined;
     return text ? readFileSync(fd, 'utf8') : readFileSync(fd);
   } finally {
@@ -49,9 +52,9 @@ export function gateFile(ctx: Context, filename: string, subject: Subject, paren
   }
 }
 
-/** Checks an open code file, records the decision, and throws when it is refused. */
-export function gateOpenFd(ctx: Context, fd: number, filename: string, subject: Subject, parent?: string): CheckResult {
-  const result = checkOpenFd(fd, filename, ctx.settings.emulate);
+/** Checks an open code file (or takes the result of its check at start-up), records the decision, and throws when it is refused. */
+export function gateOpenFd(ctx: Context, fd: number, filename: string, subject: Subject, parent?: string, checked?: CheckResult): CheckResult {
+  const result = checked ?? checkOpenFd(fd, filename, ctx.settings.emulate);
   const decision = judge(ctx, 'file', subject, { path: filename }, result, parent);
   if (decision.verdict === 'refuse') throw mapStack(refusal(ctx, filename, decision, result));
   return result;
@@ -72,10 +75,12 @@ function settle(ctx: Context, name: string, subject: Subject, result: CheckResul
  * Checks a file without reading it (the bytes are read by a later gate): the entry at start-up, and on
  * Node 20 a CommonJS file imported from ESM, which must be refused in the import itself.
  */
-export function gateCheckOnly(ctx: Context, filename: string, subject: Subject, fd?: number): void {
+export function gateCheckOnly(ctx: Context, filename: string, subject: Subject, fd?: number): CheckResult {
   const own = fd === undefined ? openForCheck(filename) : fd;
   try {
-    settle(ctx, filename, subject, checkOpenFd(own, filename, ctx.settings.emulate), false);
+    const result = checkOpenFd(own, filename, ctx.settings.emulate);
+    settle(ctx, filename, subject, result, false);
+    return result;
   } finally {
     if (fd === undefined) closeSync(own);
   }

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { openForCheck } from '../../src/check.js';
 import type { Context } from '../context.js';
+import { holdEntry } from './held-entry.js';
 import { gateCheckOnly, gateGenerated, gateInline, gateStream } from './gate.js';
 import { allowStartInputCompile } from './handover.js';
 import { startInput } from './start-input.js';
@@ -38,7 +39,10 @@ export function gateStart(ctx: Context): void {
   }
 }
 
-/** Checks the entry at start-up (so a refusal exits 126): a regular file, or a path to a stream. */
+/**
+ * Checks the entry at start-up (so a refusal exits 126): a regular file, or a path to a stream. The fd of
+ * a regular file stays open for Node's load of the entry, which reads it from there instead of checking again.
+ */
 function gateEntry(ctx: Context, path: string, given: string): void {
   let fd: number;
   try {
@@ -46,10 +50,15 @@ function gateEntry(ctx: Context, path: string, given: string): void {
   } catch {
     return; // Node reports the missing entry itself.
   }
+  let kept = false;
   try {
-    if (fstatSync(fd).isFile()) gateCheckOnly(ctx, path, 'entry', fd);
-    else gateStream(ctx, fd, given, 'path-stream', 'entry');
+    if (fstatSync(fd).isFile()) {
+      holdEntry(path, fd, gateCheckOnly(ctx, path, 'entry', fd));
+      kept = true;
+    } else {
+      gateStream(ctx, fd, given, 'path-stream', 'entry');
+    }
   } finally {
-    closeSync(fd);
+    if (!kept) closeSync(fd);
   }
 }
