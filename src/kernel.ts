@@ -8,10 +8,7 @@ import {
 } from './constants.js';
 
 type Fn = (...args: unknown[]) => number;
-interface Libc {
-  prctl: Fn; execveat: Fn; memfd: Fn; execv: Fn; fcntl: Fn; syslog: Fn;
-  getcpu: Fn; getaffinity: Fn; setaffinity: Fn; errno: () => number;
-}
+interface Libc { prctl: Fn; execveat: Fn; errno: () => number; func(decl: string): Fn }
 
 let libc: Libc | undefined;
 
@@ -55,19 +52,15 @@ function bind(): Libc {
   if (libc) return libc;
   const koffi = loadKoffi();
   const lib = koffi.load('libc.so.6');
+  const declared = new Map<string, Fn>();
   libc = {
     prctl: lib.func('int prctl(int, unsigned long, unsigned long, unsigned long, unsigned long)'),
     // syscall(2) is variadic, but glibc's implementation only moves integer registers, so a fixed
     // prototype is call-compatible on x86_64 and arm64 and saves koffi's per-call type parsing.
     execveat: lib.func('long syscall(long, int, const char *, const char **, const char **, int)'),
-    memfd: lib.func('int memfd_create(const char *, unsigned int)'),
-    getcpu: lib.func('int sched_getcpu()'),
-    getaffinity: lib.func('int sched_getaffinity(int, size_t, void *)'),
-    setaffinity: lib.func('int sched_setaffinity(int, size_t, void *)'),
-    execv: lib.func('int execv(const char *, const char **)'),
-    fcntl: lib.func('int fcntl(int, int, ...)'),
-    syslog: lib.func('void syslog(int, const char *, ...)'),
     errno: () => koffi.errno(),
+    // The calls a start does not make are declared on first use.
+    func: (decl) => declared.get(decl) ?? declared.set(decl, lib.func(decl)).get(decl) as Fn,
   };
   return libc;
 }
@@ -98,41 +91,22 @@ export function writeSecurebits(bits: number): void {
   }
 }
 
-const CPU_SET_BYTES = 128;
-const savedMask = new Uint8Array(CPU_SET_BYTES);
-const oneCpu = new Uint8Array(CPU_SET_BYTES);
-
 /**
  * Asks the kernel whether the file behind `fd` may execute:
  * `execveat(fd, "", [name], [], AT_EMPTY_PATH | AT_EXECVE_CHECK)`. Returns 0 or an errno.
- *
- * The kernel runs sched_exec() before it stops at the check, which migrates the thread to the idlest
- * CPU; with Node's helper threads busy that migration costs more than the check itself. So the calling
- * thread is pinned to the CPU it is on for the duration of the call, then its own mask is restored.
  */
 export function checkFd(fd: number, name: string): number {
   const c = bind();
   const nr = SYS_EXECVEAT[process.arch];
   if (nr === undefined) return 38;
-  const cpu = c.getcpu();
-  const pinned = cpu >= 0 && cpu < CPU_SET_BYTES * 8 && c.getaffinity(0, CPU_SET_BYTES, savedMask) === 0 && pinTo(c, cpu);
-  const r = c.execveat(nr, fd, '', [name, null], [null], AT_EMPTY_PATH | AT_EXECVE_CHECK);
-  const errno = r === 0 ? 0 : c.errno();
-  if (pinned) c.setaffinity(0, CPU_SET_BYTES, savedMask);
-  return errno;
-}
-
-function pinTo(c: Libc, cpu: number): boolean {
-  oneCpu.fill(0);
-  oneCpu[cpu >> 3] = 1 << (cpu & 7);
-  return c.setaffinity(0, CPU_SET_BYTES, oneCpu) === 0;
+  return c.execveat(nr, fd, '', [name, null], [null], AT_EMPTY_PATH | AT_EXECVE_CHECK) === 0 ? 0 : c.errno();
 }
 
 /** Probes kernel support: checks an empty memfd; 0 means supported, else the errno. */
 export function probeCheck(): number {
   const c = bind();
   const MFD_CLOEXEC = 1;
-  const fd = c.memfd('secnode-probe', MFD_CLOEXEC);
+  const fd = c.func('int memfd_create(const char *, unsigned int)')('secnode-probe', MFD_CLOEXEC);
   if (fd < 0) return c.errno();
   try {
     return checkFd(fd, 'secnode-probe');
@@ -145,13 +119,13 @@ export function probeCheck(): number {
 export function execv(file: string, argv: readonly string[]): number {
   const c = bind();
   const F_SETFD = 2;
-  for (const fd of [0, 1, 2]) c.fcntl(fd, F_SETFD, 'int', 0);
-  c.execv(file, [...argv, null]);
+  for (const fd of [0, 1, 2]) c.func('int fcntl(int, int, ...)')(fd, F_SETFD, 'int', 0);
+  c.func('int execv(const char *, const char **)')(file, [...argv, null]);
   return c.errno();
 }
 
 /** Sends one message to the system log: `syslog(LOG_AUTHPRIV | priority, "%s", message)`. */
 export function syslogLine(priority: number, message: string): void {
   const LOG_AUTHPRIV = 10 << 3;
-  bind().syslog(LOG_AUTHPRIV | priority, '%s', 'const char *', message);
+  bind().func('void syslog(int, const char *, ...)')(LOG_AUTHPRIV | priority, '%s', 'const char *', message);
 }
