@@ -2,7 +2,7 @@
 // command-line tools, on the system Node (20) and the pinned Nodes (22, 24, 26), and prints ratios and per-module costs.
 // Env: BENCH_RUNS=<n> overrides the number of measured runs. Never fails on a missed target.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +30,7 @@ function plan(modules) {
 /** Copies the built secnode (launcher, dist, package.json; node_modules linked) to `dir`, so a rebuild of
  * the repository during the run cannot change or break the code under test; returns the launcher's path. */
 function snapshot(dir) {
+  mkdirSync(dir, { recursive: true });
   copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
   cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
