@@ -53,7 +53,11 @@ Object.defineProperty(module.exports, Symbol.for('secnode.codeCache'), { value: 
 /** Moves rolldown's shared chunk to shared-code.cjs (once) and writes the stub; returns the build id the cache names carry. */
 function split() {
   if (!existsSync(CODE)) {
-    const source = readFileSync(STUB, 'utf8').replace(/\/\/# sourceMappingURL=shared\.cjs\.map\s*$/, '//# sourceMappingURL=shared-code.cjs.map\n');
+    // All ASCII (\u escapes mean the same in strings, regular expressions and comments): V8 then keeps the
+    // source as one byte per character, where a single "→" in a comment makes all of it two.
+    const source = readFileSync(STUB, 'utf8')
+      .replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+      .replace(/\/\/# sourceMappingURL=shared\.cjs\.map\s*$/, '//# sourceMappingURL=shared-code.cjs.map\n');
     writeFileSync(CODE, source);
     if (existsSync(`${STUB}.map`)) renameSync(`${STUB}.map`, `${CODE}.map`);
   }
