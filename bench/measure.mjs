@@ -20,13 +20,13 @@ function timeOnce(cmd, args, opts) {
   return ms;
 }
 
-/** Runs each command once with output piped; returns an error message unless all exit 0 with the same stdout. */
-export function sameOutput(cmds, args, opts) {
-  const outs = cmds.map((cmd) => spawnSync(cmd, args, { ...opts, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
+/** Runs each argv once with output piped; returns an error message unless all exit 0 with the same stdout. */
+export function sameOutput(argvs, opts) {
+  const outs = argvs.map(([cmd, ...args]) => spawnSync(cmd, args, { ...opts, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
   for (const [i, r] of outs.entries()) {
     if (r.status !== 0) {
       const lines = (r.stderr || r.error?.message || '').trim().split('\n');
-      return `${cmds[i]} exited ${r.status ?? r.signal}: ${lines.find((l) => /Error|ERR_|secnode/.test(l)) ?? lines[0]}`;
+      return `${argvs[i].join(' ')} exited ${r.status ?? r.signal}: ${lines.find((l) => /Error|ERR_|secnode/.test(l)) ?? lines[0]}`;
     }
   }
   const first = outs[0].stdout;
@@ -34,13 +34,14 @@ export function sameOutput(cmds, args, opts) {
   return bad < 0 ? undefined : `stdout differs: ${JSON.stringify(first)} vs ${JSON.stringify(outs[bad].stdout)}`;
 }
 
-/** Times `a args` and `b args` interleaved (order alternating each round) after warm-up runs; returns samples in ms. */
-export function timePair(a, b, args, opts, { warmup, runs }) {
+/** Times argv `a` and argv `b` interleaved (order alternating each round) after warm-up runs; returns samples in ms. */
+export function timePair(a, b, opts, { warmup, runs }) {
+  const once = ([cmd, ...args]) => timeOnce(cmd, args, opts);
   const samples = { a: [], b: [] };
-  for (let i = 0; i < warmup; i++) { timeOnce(a, args, opts); timeOnce(b, args, opts); }
+  for (let i = 0; i < warmup; i++) { once(a); once(b); }
   for (let i = 0; i < runs; i++) {
-    if (i % 2 === 0) { samples.a.push(timeOnce(a, args, opts)); samples.b.push(timeOnce(b, args, opts)); }
-    else { samples.b.push(timeOnce(b, args, opts)); samples.a.push(timeOnce(a, args, opts)); }
+    if (i % 2 === 0) { samples.a.push(once(a)); samples.b.push(once(b)); }
+    else { samples.b.push(once(b)); samples.a.push(once(a)); }
   }
   return samples;
 }
@@ -75,7 +76,18 @@ export async function floorUs(files, checkJs, rounds = 7) {
 }
 
 // `node bench/measure.mjs floor <list.json> <dist/src/check.js>`: the floor under whichever `node` runs this file.
-if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === 'floor') {
+// `node bench/measure.mjs pair <spec.json>`: checks then times one pair ({ a, b, cwd, env, plan }; a and b argvs) in this
+// process, which a caller may start under securebits or on fewer CPUs: every run inherits them.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { readFileSync } = await import('node:fs');
-  console.log(JSON.stringify(await floorUs(JSON.parse(readFileSync(process.argv[3], 'utf8')), process.argv[4])));
+  if (process.argv[2] === 'floor') console.log(JSON.stringify(await floorUs(JSON.parse(readFileSync(process.argv[3], 'utf8')), process.argv[4])));
+  if (process.argv[2] === 'pair') {
+    const { a, b, cwd, env, plan } = JSON.parse(readFileSync(process.argv[3], 'utf8'));
+    const error = sameOutput([a, b], { cwd, env });
+    let out = { error };
+    if (!error) {
+      try { out = timePair(a, b, { cwd, env }, plan); } catch (e) { out = { error: e.message }; }
+    }
+    console.log(JSON.stringify(out));
+  }
 }

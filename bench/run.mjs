@@ -1,25 +1,37 @@
-// `npm run bench [-- --quick]`: times `secnode` against `node` on generated module graphs and real
-// command-line tools, on the system Node (20) and the pinned Nodes (22, 24, 26), and prints ratios and per-module costs.
-// Env: BENCH_RUNS=<n> overrides the number of measured runs. Never fails on a missed target.
+// `npm run bench [-- options]`: times `secnode` against `node` in the same run (interleaved pairs) on Node
+// 20, 22, 24 and 26: generated module graphs and a one-file script, and real tools from the registry
+// (tsc -p, eslint, prettier, a fastify app serving one request); with no securebits and under RF+DI
+// (locked, every file 0755); on 2 CPUs and on 1 (taskset -c 0); then where the time goes. Prints ratios;
+// never fails on a missed target. Options: --quick, --node=24, --only=hello,cjs-1000 (or report),
+// --sizes=100,1000,5000, --no-one-cpu, --no-breakdown. Env: BENCH_RUNS=<n> sets the measured runs.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureNodes } from '../test/install-node.mjs';
+import { variants } from './breakdown.mjs';
 import { writeGraph, writeHello } from './graphs.mjs';
 import { benchReport } from './report.mjs';
-import { countModules, median, sameOutput, timePair } from './measure.mjs';
+import { countModules, median } from './measure.mjs';
+import { writeTools } from './tools.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const arg = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const QUICK = process.argv.includes('--quick');
 const RUNS = Number(process.env.BENCH_RUNS) || undefined;
-/** `--only=hello,cjs-1000` runs just those cases (`report`: the `secnodectl report` measurement); `--node=24` just that Node major. */
-const ONLY = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
-const NODE_MAJOR = process.argv.find((a) => a.startsWith('--node='))?.slice(7);
-const SIZES = [100, 1000, 5000];
-/** Targets from the compass: Node 24 only. */
-const TARGETS = { 'cjs-1000': 1.3, 'esm-1000': 1.2, hello: 1.15 };
+const ONLY = arg('only')?.split(',');
+const NODE_MAJOR = arg('node');
+const SIZES = (arg('sizes') ?? '100,1000').split(',').map(Number);
+const ONE_CPU = !process.argv.includes('--no-one-cpu');
+const BREAKDOWN = !process.argv.includes('--no-breakdown');
+/** The issue's targets, as ratios to plain node in the same run: Node 24 and 26, no bits, 2 CPUs. */
+const TARGETS = { hello: 1.1, 'esm-1000': 1.12, 'cjs-1000': 1.2, 'tsc -p': 1.1, eslint: 1.1, prettier: 1.1, fastify: 1.1 };
+/** On Node 20 (hooks thread), every workload. */
+const NODE20_TARGET = 1.5;
+/** RF+DI may cost at most this much more than no bits (ratio of the two ratios). */
+const ENFORCED_TARGET = 1.02;
+const MODES = { none: [], 'RF+DI': ['--restrict-file', '--deny-interactive'] };
 
 /** Warm-up and measured runs for a case with `modules` modules. */
 function plan(modules) {
@@ -27,14 +39,14 @@ function plan(modules) {
   return modules >= 5000 ? { warmup: 1, runs: RUNS ?? 5 } : { warmup: 2, runs: RUNS ?? 9 };
 }
 
-/** Copies the built secnode (launcher, dist, package.json; node_modules linked) to `dir`, so a rebuild of
- * the repository during the run cannot change or break the code under test; returns the launcher's path. */
+/** Copies the built secnode (dist, package.json, the cache maker; node_modules linked) to `dir`: a rebuild during the run changes nothing. */
 function snapshot(dir) {
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(join(dir, 'runtime'), { recursive: true });
   copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
+  copyFileSync(join(ROOT, 'runtime', 'code-cache.mjs'), join(dir, 'runtime', 'code-cache.mjs'));
   cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
-  return join(dir, 'dist/runtime/secnode');
+  return dir;
 }
 
 /** Every file under `dir` (recursively). */
@@ -49,106 +61,138 @@ function envFor(bin) {
 }
 
 const fmt = (x, d = 1) => (x === undefined || Number.isNaN(x) ? '-' : x.toFixed(d));
+const major = (v) => Number(v.version.slice(1).split('.')[0]);
 
 const started = Date.now();
 const tmp = mkdtempSync(join(tmpdir(), 'secnode-bench-'));
-if (ONLY?.every((c) => c === 'report')) {
-  try {
-    benchReport({ node: process.execPath, secnodectl: join(ROOT, 'dist/runtime/secnodectl.js'), tmp });
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
-  process.exit(0);
-}
 try {
-  const SECNODE = snapshot(join(tmp, 'secnode'));
-  const load = [loadavg()[0]];
-  // 1. The cases.
-  const cases = [{ name: 'hello', modules: 1, args: [writeHello(join(tmp, 'hello'))] }];
-  const graphFiles = [];
-  for (const kind of ['esm', 'cjs', 'mixed']) {
-    for (const n of SIZES) {
-      const dir = join(tmp, `${kind}-${n}`);
-      cases.push({ name: `${kind}-${n}`, modules: n, args: [writeGraph(dir, kind, n)] });
-      graphFiles.push(...walk(dir).filter((f) => /\.[cm]?js$/.test(f)));
-    }
+  if (ONLY?.every((c) => c === 'report')) {
+    benchReport({ node: process.execPath, secnodectl: join(ROOT, 'dist/runtime/secnodectl.js'), tmp });
+    process.exit(0);
   }
-  cases.push({ name: 'tsc --version', args: [join(ROOT, 'node_modules/typescript/bin/tsc'), '--version'] });
-  cases.push({ name: 'vitest --version', args: [join(ROOT, 'node_modules/vitest/vitest.mjs'), '--version'] });
-  if (ONLY) cases.splice(0, cases.length, ...cases.filter((c) => ONLY.includes(c.name)));
-  const fileList = join(tmp, 'files.json');
-  writeFileSync(fileList, JSON.stringify(graphFiles));
-
+  const load = [loadavg()[0]];
   const versions = [dirname(process.execPath), ...ensureNodes()].map((bin) => {
     const node = join(bin, 'node');
     return { bin, node, version: spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim() };
   });
-  const opts = (v) => ({ cwd: ROOT, env: envFor(v.bin) });
-  const timed = NODE_MAJOR ? versions.filter((v) => v.version.startsWith(`v${NODE_MAJOR}.`)) : versions;
+  const timed = NODE_MAJOR ? versions.filter((v) => major(v) === Number(NODE_MAJOR)) : versions;
+  /** Makes secnode's code cache in a secnode copy for every Node timed. */
+  const makeCache = (dir) => {
+    const r = spawnSync(process.execPath, [join(dir, 'runtime', 'code-cache.mjs'), ...timed.map((v) => v.node)], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`code cache: ${r.stderr}`);
+  };
+  const SECNODE_DIR = snapshot(join(tmp, 'secnode'));
+  makeCache(SECNODE_DIR);
+  const SECNODE = join(SECNODE_DIR, 'dist/runtime/secnode');
+  const SECNODECTL = join(SECNODE_DIR, 'dist/runtime/secnodectl.js');
+
+  // 1. The cases.
+  const cases = [{ name: 'hello', modules: 1, args: [writeHello(join(tmp, 'hello'))], cwd: ROOT }];
+  const graphFiles = [];
+  for (const kind of ['esm', 'cjs', 'mixed']) {
+    for (const n of SIZES) {
+      const dir = join(tmp, `${kind}-${n}`);
+      cases.push({ name: `${kind}-${n}`, modules: n, args: [writeGraph(dir, kind, n)], cwd: ROOT, graph: true });
+      graphFiles.push(...walk(dir).filter((f) => /\.[cm]?js$/.test(f)));
+    }
+  }
+  cases.push(...writeTools(join(tmp, 'tools')));
+  if (ONLY) cases.splice(0, cases.length, ...cases.filter((c) => ONLY.includes(c.name)));
+  const fileList = join(tmp, 'files.json');
+  writeFileSync(fileList, JSON.stringify(graphFiles));
 
   // Modules each tool loads, counted once with Node 24 (the graphs' counts double as a generator check).
-  const v24 = versions.find((v) => v.version.startsWith('v24.'));
+  const v24 = versions.find((v) => major(v) === 24);
   for (const c of cases) {
-    const counted = countModules(v24.node, c.args, opts(v24), tmp);
+    const counted = countModules(v24.node, c.args, { cwd: c.cwd, env: envFor(v24.bin) }, tmp);
     if (c.modules === undefined) c.modules = counted;
     else if (counted !== c.modules) console.warn(`warning: ${c.name} loads ${counted} modules, expected ${c.modules}`);
   }
 
-  // 2-3. Time every case on every version, and measure the floor under the same `node`.
+  /** Times argv `a` against argv `b` in a child that runs under `mode`'s bits and on `cpus` CPUs. */
+  const pair = (a, b, c, v, mode, cpus) => {
+    const spec = join(tmp, 'pair.json');
+    writeFileSync(spec, JSON.stringify({ a, b, cwd: c.cwd, env: envFor(v.bin), plan: plan(c.modules ?? 0) }));
+    const inner = [process.execPath, join(ROOT, 'bench/measure.mjs'), 'pair', spec];
+    const bits = MODES[mode].length > 0 ? [process.execPath, SECNODECTL, 'exec', ...MODES[mode], '--'] : [];
+    const argv = [...(cpus === 1 ? ['taskset', '-c', '0'] : []), ...bits, ...inner];
+    const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', maxBuffer: 1 << 26 });
+    try { return JSON.parse(r.stdout); } catch { return { error: `${r.stderr.trim().split('\n').pop() ?? ''} (exit ${r.status})` }; }
+  };
+
+  // 2. Time every case on every version: no bits and RF+DI on 2 CPUs; no bits on 1 CPU for 24 and 26.
   const results = [];
   const floors = {};
   for (const v of timed) {
-    const f = spawnSync(v.node, [join(ROOT, 'bench/measure.mjs'), 'floor', fileList, join(tmp, 'secnode/dist/src/check.js')], { ...opts(v), encoding: 'utf8' });
+    const f = spawnSync(v.node, [join(ROOT, 'bench/measure.mjs'), 'floor', fileList, join(SECNODE_DIR, 'dist/src/check.js')], { encoding: 'utf8', env: envFor(v.bin) });
     floors[v.version] = f.status === 0 ? JSON.parse(f.stdout) : { error: f.stderr.trim() };
-    const floor = floors[v.version].us;
-    if (floors[v.version].denied) console.warn(`warning: ${floors[v.version].denied} generated files fail the check`);
-    console.error(`${v.version}: floor ${fmt(floor, 2)} µs/file over ${graphFiles.length} files`);
-    for (const c of cases) {
-      const row = { node: v.version, case: c.name, modules: c.modules, plan: plan(c.modules ?? 0) };
-      const target = v.version.startsWith('v24.') ? TARGETS[c.name] : undefined;
-      if (target) row.target = target;
-      results.push(row);
-      const t0 = Date.now();
-      row.error = sameOutput([v.node, SECNODE], c.args, opts(v));
-      if (row.error) { console.error(`  ${c.name}: ERROR ${row.error}`); continue; }
-      let s;
-      try { s = timePair(v.node, SECNODE, c.args, opts(v), row.plan); }
-      catch (e) { row.error = e.message; console.error(`  ${c.name}: ERROR ${row.error}`); continue; }
-      row.samples = { node: s.a, secnode: s.b };
-      row.nodeMs = median(s.a);
-      row.secnodeMs = median(s.b);
-      row.ratio = row.secnodeMs / row.nodeMs;
-      if (c.modules) row.perModuleUs = ((row.secnodeMs - row.nodeMs) * 1000) / c.modules;
-      if (row.perModuleUs !== undefined && floor !== undefined) row.aboveFloorUs = row.perModuleUs - floor;
-      if (target) row.pass = row.ratio <= target;
-      console.error(`  ${c.name}: ${fmt(row.nodeMs)} / ${fmt(row.secnodeMs)} ms (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    console.error(`${v.version}: floor ${fmt(floors[v.version].us, 2)} µs/file over ${graphFiles.length} files`);
+    const setups = [[2, 'none'], [2, 'RF+DI'], ...(ONE_CPU && [24, 26].includes(major(v)) ? [[1, 'none']] : [])];
+    for (const [cpus, mode] of setups) {
+      for (const c of cases) {
+        const row = { node: v.version, cpus, mode, case: c.name, modules: c.modules };
+        results.push(row);
+        const t0 = Date.now();
+        const s = pair([v.node, ...c.args], [SECNODE, ...c.args], c, v, mode, cpus);
+        if (s.error) { row.error = s.error; console.error(`  ${cpus} cpu ${mode} ${c.name}: ERROR ${row.error}`); continue; }
+        row.samples = { node: s.a, secnode: s.b };
+        row.nodeMs = median(s.a);
+        row.secnodeMs = median(s.b);
+        row.ratio = row.secnodeMs / row.nodeMs;
+        if (c.graph) row.perModuleUs = ((row.secnodeMs - row.nodeMs) * 1000) / c.modules;
+        console.error(`  ${cpus} cpu ${mode} ${c.name}: ${fmt(row.nodeMs)} / ${fmt(row.secnodeMs)} ms (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+      }
     }
   }
 
-  // 4. The table, the targets, and results.json.
-  const head = ['node', 'case', 'modules', 'node ms', 'secnode ms', 'ratio', 'target', 'µs/module', 'above floor µs'];
-  const rows = results.map((r) => [r.node, r.case, String(r.modules ?? '-'),
-    ...(r.error ? ['ERROR', '', '', r.target ? `≤${r.target.toFixed(2)} ERROR` : '', '', ''] : [fmt(r.nodeMs), fmt(r.secnodeMs), fmt(r.ratio, 2) + 'x',
-      r.target ? `≤${r.target.toFixed(2)} ${r.pass ? 'PASS' : 'MISS'}` : '', fmt(r.perModuleUs), fmt(r.aboveFloorUs)])]);
+  // 3. Where the time goes (Node 24 and 26, no bits, 2 CPUs): each variant against plain node.
+  const breakdown = [];
+  if (BREAKDOWN) {
+    for (const v of timed.filter((x) => [24, 26].includes(major(x)))) {
+      const vs = variants(SECNODE_DIR, mkdtempSync(join(tmp, `parts-${major(v)}-`)), v.node, makeCache);
+      for (const c of cases.filter((x) => ['hello', 'cjs-1000', 'esm-1000'].includes(x.name))) {
+        for (const [name, pre] of vs) {
+          const s = pair([v.node, ...c.args], [...pre, ...c.args], c, v, 'none', 2);
+          const row = { node: v.version, case: c.name, variant: name };
+          if (s.error) row.error = s.error;
+          else Object.assign(row, { nodeMs: median(s.a), ms: median(s.b), extraMs: median(s.b) - median(s.a) });
+          breakdown.push(row);
+          console.error(`  parts ${v.version} ${c.name} ${name}: ${row.error ?? `+${fmt(row.extraMs)} ms`}`);
+        }
+      }
+    }
+  }
+
+  // 4. The tables, the targets, and results.json.
+  const target = (r) => (r.mode !== 'none' || r.cpus !== 2 ? undefined : major({ version: r.node }) === 20 ? NODE20_TARGET : [24, 26].includes(major({ version: r.node })) ? TARGETS[r.case] : undefined);
+  const noBits = (r) => results.find((x) => x.node === r.node && x.cpus === r.cpus && x.mode === 'none' && x.case === r.case);
+  const head = ['node', 'cpus', 'bits', 'case', 'modules', 'node ms', 'secnode ms', 'ratio', 'target', 'µs/module'];
+  const rows = results.map((r) => {
+    const t = target(r);
+    const base = r.mode === 'RF+DI' ? noBits(r) : undefined;
+    const vsNone = base?.ratio && r.ratio ? r.ratio / base.ratio : undefined;
+    const verdict = r.error ? 'ERROR' : t !== undefined ? `≤${t.toFixed(2)} ${r.ratio <= t ? 'PASS' : 'MISS'}`
+      : vsNone !== undefined ? `${fmt((vsNone - 1) * 100, 1)}% vs none ${vsNone <= ENFORCED_TARGET ? 'PASS' : 'MISS'}` : '';
+    return [r.node, String(r.cpus), r.mode, r.case, String(r.modules ?? '-'), fmt(r.nodeMs), fmt(r.secnodeMs), r.ratio ? `${fmt(r.ratio, 2)}x` : '-', verdict, fmt(r.perModuleUs)];
+  });
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  console.log(`\nsecnode vs node, medians of ${QUICK ? 'quick ' : ''}runs (interleaved; floor = open+check+read per file)`);
-  for (const v of timed) console.log(`floor ${v.version}: ${fmt(floors[v.version].us, 2)} µs/file`);
+  const line = (cells) => cells.map((c, i) => (i < 4 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  console.log(`\nsecnode vs node, medians of ${QUICK ? 'quick ' : ''}interleaved runs, on ${availableParallelism()} CPUs (1-CPU rows: taskset -c 0)`);
+  for (const v of timed) console.log(`floor ${v.version}: ${fmt(floors[v.version].us, 2)} µs per file (open + check + read, in a tight loop)`);
   console.log('\n' + line(head) + '\n' + line(widths.map((w) => '-'.repeat(w))));
   for (const r of rows) console.log(line(r));
-  for (const r of results.filter((x) => x.error)) console.log(`ERROR ${r.node} ${r.case}: ${r.error}`);
+  if (breakdown.length > 0) {
+    console.log('\nWhere the time goes: each variant alone, ms above plain node (median of pairs)');
+    for (const r of breakdown) console.log(`  ${r.node}  ${r.case.padEnd(9)}  ${r.variant.padEnd(36)}  ${r.error ? `ERROR ${r.error}` : `+${fmt(r.extraMs)} ms (node ${fmt(r.nodeMs)} ms)`}`);
+  }
   load.push(loadavg()[0]);
   console.log(`load average (1 min) at start/end: ${load.map((x) => x.toFixed(2)).join(' / ')} on ${availableParallelism()} cpus`);
-  console.log('\nTargets (Node 24):');
-  for (const r of results.filter((x) => x.target)) {
-    console.log(`  ${r.case.padEnd(10)} ratio ${r.error ? 'ERROR' : fmt(r.ratio, 2) + 'x'} target ≤${r.target.toFixed(2)}x  ${r.error ? 'ERROR' : r.pass ? 'PASS' : 'MISS'}`);
-  }
-  const report = !ONLY || ONLY.includes('report') ? benchReport({ node: process.execPath, secnodectl: join(tmp, 'secnode/dist/runtime/secnodectl.js'), tmp }) : undefined;
+  const report = !ONLY || ONLY.includes('report') ? benchReport({ node: process.execPath, secnodectl: SECNODECTL, tmp }) : undefined;
   const seconds = (Date.now() - started) / 1000;
   console.log(`\ntotal ${seconds.toFixed(0)} s; results in bench/results.json`);
   writeFileSync(join(ROOT, 'bench/results.json'), JSON.stringify({
-    date: new Date().toISOString(), quick: QUICK, seconds, kernel: spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout.trim(),
-    load, floors, results, report,
+    date: new Date().toISOString(), quick: QUICK, seconds, cpus: availableParallelism(), kernel: spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout.trim(),
+    load, floors, results, breakdown, report,
   }, null, 2) + '\n');
 } finally {
   rmSync(tmp, { recursive: true, force: true });
