@@ -1,12 +1,13 @@
 // secnode as a drop-in for `node`: with no bits set it behaves like plain node (argv, exit codes, signals,
 // stdio, module identity, shebang, entry resolution), children inherit it, and the policy holds in the
 // places a launcher can get wrong (preload order, nested launches, refusals deep in the graph, settings).
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DOORS, EXEC_DENIED_RF, expectRan, expectRefused, makeFixtures, plain, show, through,
   type Door, type Fixtures,
 } from './helpers/launcher-fixtures.js';
-import { REGISTER, nodes, run, type NodeUnderTest, type Policy, type Run } from './helpers/run.js';
+import { REGISTER, SECNODE, SECNODECTL, envFor, nodes, run, type NodeUnderTest, type Policy, type Run } from './helpers/run.js';
 
 /** A preload that does nothing: plain node's baseline for the `--import`/`--require` doors. */
 const NOOP = './noop.cjs';
@@ -24,6 +25,7 @@ const FILES = {
   'throw.mjs': 'console.log("before");\nthrow new Error("boom");\n',
   'exitcode.js': 'process.exitCode = 7; console.log("set");\n',
   'kill.js': 'process.kill(process.pid, "SIGTERM"); setInterval(() => {}, 1000);\n',
+  'pid.js': 'console.log(process.pid);\n',
   'upper.js': `let s = ''; process.stdin.setEncoding('utf8');
 process.stdin.on('data', (d) => { s += d; }).on('end', () => process.stdout.write(s.toUpperCase()));\n`,
   'stdio.js': 'console.log("out"); console.error("err"); process.stdout.write("tail"); console.warn("warn");\n',
@@ -97,6 +99,14 @@ describe.each(nodes())('$name', (n) => {
       expect({ ...mine, stderr: userStderr(mine.stderr) }, show(mine))
         .toEqual({ ...theirs, stderr: userStderr(theirs.stderr) });
     });
+  });
+
+  it.each([{ bits: [] as string[] }, { bits: ['--restrict-file', '--deny-interactive'] }])('the launcher keeps its pid: the program is the process its caller started (bits $bits)', ({ bits }) => {
+    // secnodectl exec execs too (its own pid test is in ctl.test.ts), so the pid the caller sees is the launcher's.
+    const argv = bits.length > 0 ? [SECNODECTL, 'exec', ...bits, '--', SECNODE, 'pid.js'] : ['pid.js'];
+    const r = spawnSync(bits.length > 0 ? process.execPath : SECNODE, argv, { cwd: fx.dir, env: envFor(n), encoding: 'utf8' });
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(Number(r.stdout.trim())).toBe(r.pid);
   });
 
   describe('#!/usr/bin/env secnode', () => {

@@ -1,5 +1,6 @@
 // Side-door vectors: a driver script (0755) tries to run a 0644 file another way (worker, child process);
-// each vector is run under RF+DI (must be refused) and with no bits (must match plain node).
+// each vector is run under RF+DI and RF alone (must be refused), DI alone (runs: files are RF's) and with no
+// bits (must match plain node).
 import { describe, expect, it } from 'vitest';
 import { DOORS, plain, show, through, type FileSpec } from './launcher-fixtures.js';
 import { nodes, type NodeUnderTest, type Run } from './run.js';
@@ -45,6 +46,21 @@ export function describeVectors(title: string, driver: string, vectors: readonly
         expect(r.stdout, show(r)).not.toContain(RAN);
         if (typeof v.refused === 'string') expect(r.stdout.split('\n'), show(r)).toContain(v.refused);
         else expect(r.status, show(r)).toBe(v.refused.status);
+      });
+    });
+    // Every vector runs a 0644 file: RF alone refuses it, DI alone lets it run (a guard wired to the wrong bit fails one of the two).
+    describe('RF alone: refused', () => {
+      it.each(applies)('$name', (v) => {
+        const r = through(DOORS[0] ?? expect.unreachable(), [driver, v.name], { node: n, policy: 'RF', cwd: dir() }, v.vars);
+        expect(r.stdout, show(r)).not.toContain(RAN);
+        if (typeof v.refused === 'string') expect(r.stdout.split('\n'), show(r)).toContain(v.refused);
+        else expect(r.status, show(r)).toBe(v.refused.status);
+      });
+    });
+    describe('DI alone: runs (checking files is RF\'s)', () => {
+      it.each(applies)('$name', (v) => {
+        const r = through(DOORS[0] ?? expect.unreachable(), [driver, v.name], { node: n, policy: 'DI', cwd: dir() }, v.vars);
+        expect(r.stdout.split('\n'), show(r)).toContain(v.ran ?? `${RAN} cjs`);
       });
     });
     describe('no bits: runs as with plain node', () => {
