@@ -3,7 +3,7 @@
 // (tsc -p, eslint, prettier, a fastify app serving one request); with no securebits and under RF+DI
 // (locked, every file 0755); on 2 CPUs and on 1 (taskset -c 0); then where the time goes. Prints ratios;
 // never fails on a missed target. Options: --quick, --node=24, --only=hello,cjs-1000 (or report),
-// --sizes=100,1000,5000, --no-one-cpu, --no-breakdown. Env: BENCH_RUNS=<n> sets the measured runs.
+// --sizes=100,1000,5000 (default 1000), --no-one-cpu, --no-breakdown. Env: BENCH_RUNS=<n> sets the measured runs.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -22,7 +22,7 @@ const QUICK = process.argv.includes('--quick');
 const RUNS = Number(process.env.BENCH_RUNS) || undefined;
 const ONLY = arg('only')?.split(',');
 const NODE_MAJOR = arg('node');
-const SIZES = (arg('sizes') ?? '100,1000').split(',').map(Number);
+const SIZES = (arg('sizes') ?? '1000').split(',').map(Number);
 const ONE_CPU = !process.argv.includes('--no-one-cpu');
 const BREAKDOWN = !process.argv.includes('--no-breakdown');
 /** The issue's targets, as ratios to plain node in the same run: Node 24 and 26, no bits, 2 CPUs. */
@@ -33,10 +33,10 @@ const NODE20_TARGET = 1.5;
 const ENFORCED_TARGET = 1.02;
 const MODES = { none: [], 'RF+DI': ['--restrict-file', '--deny-interactive'] };
 
-/** Warm-up and measured runs for a case with `modules` modules. */
-function plan(modules) {
+/** Warm-up and measured runs for a case (fewer for the big graphs and the tools that take seconds). */
+function plan(c) {
   if (QUICK) return { warmup: 1, runs: RUNS ?? 3 };
-  return modules >= 5000 ? { warmup: 1, runs: RUNS ?? 5 } : { warmup: 2, runs: RUNS ?? 9 };
+  return c.modules >= 5000 || c.slow ? { warmup: 1, runs: RUNS ?? 5 } : { warmup: 2, runs: RUNS ?? 9 };
 }
 
 /** Copies the built secnode (dist, package.json, the cache maker; node_modules linked) to `dir`: a rebuild during the run changes nothing. */
@@ -112,7 +112,7 @@ try {
   /** Times argv `a` against argv `b` in a child that runs under `mode`'s bits and on `cpus` CPUs. */
   const pair = (a, b, c, v, mode, cpus) => {
     const spec = join(tmp, 'pair.json');
-    writeFileSync(spec, JSON.stringify({ a, b, cwd: c.cwd, env: envFor(v.bin), plan: plan(c.modules ?? 0) }));
+    writeFileSync(spec, JSON.stringify({ a, b, cwd: c.cwd, env: envFor(v.bin), plan: plan(c) }));
     const inner = [process.execPath, join(ROOT, 'bench/measure.mjs'), 'pair', spec];
     const bits = MODES[mode].length > 0 ? [process.execPath, SECNODECTL, 'exec', ...MODES[mode], '--'] : [];
     const argv = [...(cpus === 1 ? ['taskset', '-c', '0'] : []), ...bits, ...inner];

@@ -52,7 +52,7 @@ export function writeTools(dir) {
   put(join(dir, 'serve.mjs'), SERVER);
   const bin = (pkg, file) => join(dir, 'node_modules', pkg, file);
   return [
-    { name: 'tsc -p', args: [bin('typescript', 'bin/tsc'), '-p', 'tsproj', '--listFiles'], cwd: dir },
+    { name: 'tsc -p', args: [bin('typescript', 'bin/tsc'), '-p', 'tsproj', '--listFiles'], cwd: dir, slow: true },
     { name: 'eslint', args: [bin('eslint', 'bin/eslint.js'), '--format', 'json', 'lint-me.js'], cwd: dir },
     { name: 'prettier', args: [bin('prettier', 'bin/prettier.cjs'), 'format-me.js'], cwd: dir },
     { name: 'fastify', args: ['serve.mjs'], cwd: dir },
