@@ -1,8 +1,9 @@
 // Child processes as a side door: a child Node process started with a custom environment (or after the
 // program wiped NODE_OPTIONS) still loads secnode first, so a 0644 entry or module is refused under RF.
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BYPASS_FILES, describeVectors, type Vector } from './helpers/bypass.js';
-import { makeFixtures, type Fixtures } from './helpers/launcher-fixtures.js';
+import { DOORS, makeFixtures, show, through, type Fixtures } from './helpers/launcher-fixtures.js';
+import { nodes } from './helpers/run.js';
 
 /** Starts the child named by argv[2] (stdio inherited) and prints its exit status. */
 const DRIVER = `'use strict';
@@ -120,10 +121,33 @@ const VECTORS: readonly Vector[] = [
   { name: 'process.execve(execPath, [no.js], {})', refused: { status: 126 }, minMajor: 24 },
 ];
 
+/** A child `node -e` (inline code), with and without NODE_OPTIONS in its environment: its status and output. */
+const INLINE = `'use strict';
+const { spawnSync } = require('node:child_process');
+for (const env of [undefined, { PATH: process.env.PATH }]) {
+  const r = spawnSync(process.execPath, ['-e', 'console.log("INLINE-RAN")'], { env, encoding: 'utf8' });
+  console.log('status', r.status, r.stdout.trim() || '-', (r.stderr.match(/ERR_SECNODE_[A-Z_]+/) ?? ['-'])[0]);
+}
+`;
+
 let fx: Fixtures;
 beforeAll(() => {
-  fx = makeFixtures('bypass-children', { ...BYPASS_FILES, 'child.js': DRIVER });
+  fx = makeFixtures('bypass-children', { ...BYPASS_FILES, 'child.js': DRIVER, 'inline.js': INLINE });
 });
 afterAll(() => fx.remove());
 
 describeVectors('child processes', 'child.js', VECTORS, () => fx.dir);
+
+describe.each(nodes())('a child\'s node -e is inline code: DI refuses it, RF alone lets it run ($name)', (n) => {
+  const refused = 'status 126 - ERR_SECNODE_INTERACTIVE_DENIED';
+  const ran = 'status 0 INLINE-RAN -';
+  it.each([
+    { policy: 'DI', out: [refused, refused] },
+    { policy: 'RF+DI', out: [refused, refused] },
+    { policy: 'RF', out: [ran, ran] },
+    { policy: 'none', out: [ran, ran] },
+  ] as const)('$policy', ({ policy, out }) => {
+    const r = through(DOORS[0] ?? expect.unreachable(), ['inline.js'], { node: n, policy, cwd: fx.dir });
+    expect({ status: r.status, stdout: r.stdout.trim().split('\n') }, show(r)).toEqual({ status: 0, stdout: out });
+  });
+});
