@@ -20,6 +20,13 @@ beforeAll(() => {
     'console.log(JSON.stringify(install(opts)));',
     "for (const f of ['./ok.cjs', './no.cjs']) { try { await import(f); } catch (e) { console.log(f, e.code); } }",
   ].join('\n'), { mode: 0o755 });
+  writeFileSync(join(dir, 'twice.mjs'), [
+    `import { install } from ${JSON.stringify(join(ROOT, 'dist/loader/api.js'))};`,
+    'const first = install();',
+    "console.log(JSON.stringify(install()) === JSON.stringify(first) ? 'same again' : 'different');",
+    "try { install({ restrictFile: true }); console.log('accepted'); } catch (e) { console.log(e.code); }",
+    "try { await import('./no.cjs'); } catch (e) { console.log(e.code); }",
+  ].join('\n'), { mode: 0o755 });
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -59,6 +66,11 @@ describe.each(nodes())('install() ($name)', (n) => {
   ])('enforces when asked by %s', (_, env, bits) => {
     const r = shell(env, bits);
     expect(r.stdout).toMatch(/"enforcing":true}\nok ran\n\.\/no\.cjs ERR_SECNODE_EXEC_DENIED\n$/);
+  });
+
+  it('a second install() returns the first; with settings it throws ERR_SECNODE_INVALID_CONFIG and changes nothing', () => {
+    const r = spawnSync(process.execPath, [SECNODECTL, 'exec', '--', join(n.bin, 'node'), join(dir, 'twice.mjs')], { cwd: dir, env: envFor(n), encoding: 'utf8' });
+    expect([r.status, r.stdout, r.stderr]).toEqual([0, 'same again\nERR_SECNODE_INVALID_CONFIG\nno ran\n', '']);
   });
 
   it('rejects a bad option by code', () => {
