@@ -89,6 +89,17 @@ describe('secnodectl exec', () => {
     expect(r.stderr).toMatch(message);
   });
 
+  it('the launcher (dist/runtime/secnodectl) keeps the caller\'s NODE_OPTIONS from its own Node and hands them to the command', () => {
+    const marker = join(tmp, 'marker.cjs');
+    writeFileSync(marker, "console.log('MARKER', require('node:path').basename(process.argv[1] ?? '-'));\n", { mode: 0o755 });
+    const options = `--require ${marker} --no-deprecation`;
+    const r = spawnSync(join(ROOT, 'dist', 'runtime', 'secnodectl'), ['exec', '--', NODE, '-p', 'process.env.NODE_OPTIONS'],
+      { encoding: 'utf8', env: { PATH: process.env.PATH, NODE_OPTIONS: options }, timeout: 60_000 });
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    // One MARKER: the command's preload ran in the command only (-p leaves argv[1] unset), never in secnodectl's Node.
+    expect(r.stdout.split('\n').filter((l) => l !== '')).toEqual(['MARKER -', options]);
+  });
+
   it('reports a bit locked off as a bit that cannot change', () => {
     const lockOff = `import('${join(ROOT, 'dist/src/kernel.js')}').then((k) => { k.writeSecurebits(0x200); `
       + `const r = require('node:child_process').spawnSync(process.execPath, [${JSON.stringify(SECNODECTL)}, 'exec', '--restrict-file', '--', 'true'], { encoding: 'utf8' }); `
