@@ -125,6 +125,36 @@ describe('secnodectl scan', () => {
     return readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { path: string; allowed: boolean });
   };
 
+  it('the report: exit 0 and "would start: yes" on a clean tree, --all lists what passes, .d.ts and data skipped; a refused file with its importer, "no" and exit 1; NODE_OPTIONS preloads', () => {
+    const dir = mkdtempSync(join(tmp, 'human-'));
+    const put = (name: string, text: string, mode: number) => { writeFileSync(join(dir, name), text); chmodSync(join(dir, name), mode); };
+    put('main.js', "require('./lib.js');\nrequire('./data.json');\n", 0o755);
+    put('lib.js', 'module.exports = 1;\n', 0o755);
+    put('types.d.ts', 'export declare const x: number;\n', 0o644);
+    put('data.json', '{}\n', 0o644);
+    put('pre.js', '\n', 0o644);
+    const lines = (out: string) => out.split('\n').filter((l) => l !== '');
+    const clean = ctl(['scan', join(dir, 'main.js')]);
+    expect([clean.status, lines(clean.stdout)]).toEqual([0, ['2 code files checked, 0 refused', 'would start under SECBIT_EXEC_RESTRICT_FILE: yes']]);
+    const all = ctl(['scan', '--all', dir]);
+    expect(all.status).toBe(1); // the directory holds pre.js (0644)
+    expect(lines(all.stdout).filter((l) => l.startsWith('ok'))).toEqual([`ok       ${join(dir, 'lib.js')}`, `ok       ${join(dir, 'main.js')}`]);
+    expect(all.stdout).not.toMatch(/types\.d\.ts|data\.json/);
+    chmodSync(join(dir, 'lib.js'), 0o644);
+    const refused = ctl(['scan', join(dir, 'main.js')]);
+    expect(refused.status).toBe(1);
+    expect(lines(refused.stdout)).toEqual([
+      `REFUSED  ${join(dir, 'lib.js')}  EACCES: no x bit for this user (mode 0644)`,
+      `         imported by ${join(dir, 'main.js')}`,
+      '2 code files checked, 1 refused (1 fixable with --fix: only the x bit is missing)',
+      'would start under SECBIT_EXEC_RESTRICT_FILE: no',
+    ]);
+    chmodSync(join(dir, 'lib.js'), 0o755);
+    const preload = ctl(['scan', join(dir, 'main.js')], { NODE_OPTIONS: `--require ${join(dir, 'pre.js')}` });
+    expect(preload.status).toBe(1);
+    expect(preload.stdout).toContain(`REFUSED  ${join(dir, 'pre.js')}  EACCES`);
+  });
+
   it.each(nodes())('predicts every file a permissive run checks ($name)', (n) => {
     const dir = app();
     const log = join(dir, 'audit.jsonl');
