@@ -146,8 +146,8 @@ describe('data: preloads are inline code (DI)', () => {
     }
   });
 
-  it('an https: preload is refused under DI before any network access', () => {
-    const r = secnode(['--import', 'https://127.0.0.1:1/x.mjs', join(dir, 'ok.cjs')], { node: n, policy: 'DI', cwd: dir });
+  it.each(['https://127.0.0.1:1/x.mjs', 'http://127.0.0.1:1/x.mjs'])('a %s preload is refused under DI before any network access', (url) => {
+    const r = secnode(['--import', url, join(dir, 'ok.cjs')], { node: n, policy: 'DI', cwd: dir });
     expect([r.status, r.stdout]).toEqual([126, '']);
     expect(r.stderr).toContain('[ERR_SECNODE_INTERACTIVE_DENIED]');
   });
