@@ -105,6 +105,18 @@ describe.each(['ENOSYS', 'EPERM'])('the kernel cannot check: execveat fails with
     expect(r.stderr).toContain('[ERR_SECNODE_CHECK_UNAVAILABLE]');
     expect(r.stderr).toContain(errno);
     expect(r.stderr).toContain('SECBIT_EXEC_RESTRICT_FILE');
+    expect(r.stderr.split('\n')[1]).toMatch(/^hint: /);
+  });
+
+  it(`under RF with the emulated check on: ${errno === 'ENOSYS' ? 'the emulated check answers (x bits, mounts)' : 'still refused (an LSM may have said no; the emulated check cannot see LSMs)'}`, () => {
+    const r = injected('execveat', errno, [process.execPath, SECNODECTL, 'exec', ...POLICIES.RF, '--emulate-check', '--audit=stderr', '--', SECNODE, join(dir, 'ok.cjs')]);
+    if (errno === 'ENOSYS') {
+      expect([r.status, r.stdout]).toEqual([0, 'ok ran\n']);
+      expect(records(r.stderr)).toContainEqual(expect.objectContaining({ subject: 'entry', errno: null, allowed: true, emulated: true }));
+    } else {
+      expect([r.status, r.stdout]).toEqual([126, '']);
+      expect(r.stderr).toContain('[ERR_SECNODE_CHECK_UNAVAILABLE]');
+    }
   });
 
   it('with no bits it runs as under node, and the record says check-unavailable', () => {
