@@ -106,6 +106,13 @@ describe.each(nodes())('$name: a dependency open for writing (ETXTBSY)', (n) => 
         .toEqual({ status: 0, stdout: ['dep ran', 'main done'], stderr: '' });
     });
 
+    it('no bits, the record: errno ETXTBSY, reason busy, verdict record; under RF: refuse', () => {
+      const busy = (policy: Policy) => lines(through('secnode', n, [c.entry], policy, t.dir, { SECNODE_AUDIT: 'stderr' }).stderr)
+        .map((l) => JSON.parse(l) as Record<string, unknown>).find((x) => x.path === join(t.dir, c.dep));
+      expect(busy('none')).toMatchObject({ errno: 'ETXTBSY', allowed: true, verdict: 'record', reason: 'busy', rule: null });
+      expect(busy('RF')).toMatchObject({ errno: 'ETXTBSY', allowed: false, verdict: 'refuse', reason: 'busy', rule: 'SECBIT_EXEC_RESTRICT_FILE' });
+    });
+
     it('RF, once the writer has closed it: runs (it was only the open writer)', async () => {
       await stop(writer);
       const r = through('secnode', n, [c.entry], 'RF', t.dir);
