@@ -184,8 +184,8 @@ describe.each(nodes())('$name', (n) => {
     // Node's own signal listeners go too: SIGUSR1 falls back to its default action (no inspector ever).
     { how: 'removeAllListeners()', outcome: { status: null, signal: 'SIGUSR1', stdout: '' } },
   ];
-  it.each(SELF)('SIGUSR1 to itself with $how: no inspector under RF+DI', ({ how, outcome }) => {
-    const r = go({ name: '', option: '', args: () => ['sig.js', how] }, n, 'RF+DI');
+  it.each(SELF.flatMap((c) => (['RF+DI', 'DI'] as const).map((policy) => ({ ...c, policy }))))('SIGUSR1 to itself with $how: no inspector under $policy', ({ how, outcome, policy }) => {
+    const r = go({ name: '', option: '', args: () => ['sig.js', how] }, n, policy);
     expect({ status: r.status, signal: r.signal, stdout: r.stdout }, show(r)).toEqual(outcome);
     expect(r.stderr, show(r)).not.toContain('Debugger listening');
   });
