@@ -26,6 +26,8 @@ const FILES = {
   'exitcode.js': 'process.exitCode = 7; console.log("set");\n',
   'kill.js': 'process.kill(process.pid, "SIGTERM"); setInterval(() => {}, 1000);\n',
   'pid.js': 'console.log(process.pid);\n',
+  'uncaught.cjs': "console.log('before');\nrequire('./no.js');\nconsole.log('after');\n",
+  'uncaught.mjs': "console.log('before');\nawait import('./no.js');\nconsole.log('after');\n",
   'upper.js': `let s = ''; process.stdin.setEncoding('utf8');
 process.stdin.on('data', (d) => { s += d; }).on('end', () => process.stdout.write(s.toUpperCase()));\n`,
   'stdio.js': 'console.log("out"); console.error("err"); process.stdout.write("tail"); console.warn("warn");\n',
@@ -107,6 +109,12 @@ describe.each(nodes())('$name', (n) => {
     const r = spawnSync(bits.length > 0 ? process.execPath : SECNODE, argv, { cwd: fx.dir, env: envFor(n), encoding: 'utf8' });
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
     expect(Number(r.stdout.trim())).toBe(r.pid);
+  });
+
+  it.each(['uncaught.cjs', 'uncaught.mjs'])('RF: a refused require/import the program does not catch ends it with status 1 (%s)', (entry) => {
+    const r = run(SECNODE, [entry], opts(n, 'RF'));
+    expect([r.status, r.stdout], show(r)).toEqual([1, 'before\n']);
+    expect(r.stderr).toContain('ERR_SECNODE_EXEC_DENIED');
   });
 
   describe('#!/usr/bin/env secnode', () => {
