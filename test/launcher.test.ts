@@ -26,6 +26,8 @@ const FILES = {
   'exitcode.js': 'process.exitCode = 7; console.log("set");\n',
   'kill.js': 'process.kill(process.pid, "SIGTERM"); setInterval(() => {}, 1000);\n',
   'pid.js': 'console.log(process.pid);\n',
+  'mapped.js': "try { throw new Error('mapped'); } catch (e) { console.log(e.stack.split('\\n')[1].trim()); }\n//# sourceMappingURL=mapped.js.map\n",
+  'mapped.js.map': { src: JSON.stringify({ version: 3, file: 'mapped.js', sources: ['original.ts'], names: [], mappings: 'AAAA;AACA' }), mode: NOX },
   'uncaught.cjs': "console.log('before');\nrequire('./no.js');\nconsole.log('after');\n",
   'uncaught.mjs': "console.log('before');\nawait import('./no.js');\nconsole.log('after');\n",
   'upper.js': `let s = ''; process.stdin.setEncoding('utf8');
@@ -109,6 +111,12 @@ describe.each(nodes())('$name', (n) => {
     const r = spawnSync(bits.length > 0 ? process.execPath : SECNODE, argv, { cwd: fx.dir, env: envFor(n), encoding: 'utf8' });
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
     expect(Number(r.stdout.trim())).toBe(r.pid);
+  });
+
+  it('RF: a 0644 source map is data: read for --enable-source-maps, never checked', () => {
+    const r = run(SECNODE, ['--enable-source-maps', 'mapped.js'], opts(n, 'RF'));
+    expect([r.status, r.stderr], show(r)).toEqual([0, '']);
+    expect(r.stdout).toMatch(/original\.ts:\d+:\d+/);
   });
 
   it.each(['uncaught.cjs', 'uncaught.mjs'])('RF: a refused require/import the program does not catch ends it with status 1 (%s)', (entry) => {
