@@ -1,11 +1,11 @@
 // secnodectl for real: status under real bits, exec setting bits a child reads back, scan predicting a run.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodes, ROOT, run, SECNODE, SECNODECTL } from './helpers/run.js';
-import { noexecCommand, shQuote } from './helpers/sandbox.js';
+import { landlockUnavailable, noexecCommand, shQuote, underLandlock } from './helpers/sandbox.js';
 
 const [node20] = nodes();
 const NODE = process.execPath;
@@ -153,6 +153,41 @@ describe('secnodectl scan', () => {
     const preload = ctl(['scan', join(dir, 'main.js')], { NODE_OPTIONS: `--require ${join(dir, 'pre.js')}` });
     expect(preload.status).toBe(1);
     expect(preload.stdout).toContain(`REFUSED  ${join(dir, 'pre.js')}  EACCES`);
+  });
+
+  it.skipIf(landlockUnavailable() !== null)('under Landlock: a 0755 file is refused by an LSM; --fix on a 0644 one adds x, finds it still refused and restores the mode', () => {
+    const dir = mkdtempSync(join(tmp, 'lsm-'));
+    writeFileSync(join(dir, 'x.js'), '\n', { mode: 0o755 });
+    writeFileSync(join(dir, 'y.js'), '\n', { mode: 0o644 });
+    const scanUnder = (args: string[]) => {
+      const c = underLandlock([join(ROOT, 'dist'), join(ROOT, 'node_modules')], { cmd: NODE, args: [SECNODECTL, 'scan', ...args] });
+      return spawnSync(c.cmd, c.args, { encoding: 'utf8', timeout: 60_000 });
+    };
+    const lsm = scanUnder([join(dir, 'x.js')]);
+    expect(lsm.status).toBe(1);
+    expect(lsm.stdout).toContain(`REFUSED  ${join(dir, 'x.js')}  EACCES: denied by an LSM (Landlock, SELinux, IMA, IPE) or another policy`);
+    const fix = scanUnder(['--fix', join(dir, 'y.js')]);
+    expect(fix.stdout).toContain(`skipped ${join(dir, 'y.js')}: still refused with x bits (an LSM or mount): mode restored`);
+    expect(statSync(join(dir, 'y.js')).mode & 0o7777).toBe(0o644);
+  });
+
+  it('a file open for writing somewhere: the reason is busy, and --fix leaves it alone', async () => {
+    const dir = mkdtempSync(join(tmp, 'busy-'));
+    const file = join(dir, 'w.js');
+    writeFileSync(file, '\n', { mode: 0o755 });
+    const holder = spawn('/bin/sh', ['-c', 'exec 3>>"$1" && echo ready && exec sleep 60', 'holder', file], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('writer not ready within 10 s')), 10_000);
+        holder.stdout.once('data', () => { clearTimeout(timer); resolve(); });
+      });
+      const r = ctl(['scan', '--fix', file]);
+      expect(r.status).toBe(1);
+      expect(r.stdout).toContain(`REFUSED  ${file}  ETXTBSY: busy: the file is open for writing somewhere`);
+      expect(r.stdout).not.toContain('fixed');
+    } finally {
+      holder.kill('SIGKILL');
+    }
   });
 
   it.each(nodes())('predicts every file a permissive run checks ($name)', (n) => {
