@@ -155,6 +155,17 @@ describe('secnodectl scan', () => {
     expect(preload.stdout).toContain(`REFUSED  ${join(dir, 'pre.js')}  EACCES`);
   });
 
+  it('a .wasm module in the graph is checked like code (a 0644 one refused, with its importer)', () => {
+    const dir = mkdtempSync(join(tmp, 'wasm-'));
+    writeFileSync(join(dir, 'main.mjs'), "import * as m from './m.wasm';\nconsole.log(Object.keys(m));\n", { mode: 0o755 });
+    writeFileSync(join(dir, 'm.wasm'), Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]), { mode: 0o644 });
+    const r = ctl(['scan', join(dir, 'main.mjs')]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain(`REFUSED  ${join(dir, 'm.wasm')}  EACCES: no x bit for this user (mode 0644)\n         imported by ${join(dir, 'main.mjs')}`);
+    chmodSync(join(dir, 'm.wasm'), 0o755);
+    expect(ctl(['scan', join(dir, 'main.mjs')]).stdout).toContain('2 code files checked, 0 refused');
+  });
+
   it.skipIf(landlockUnavailable() !== null)('under Landlock: a 0755 file is refused by an LSM; --fix on a 0644 one adds x, finds it still refused and restores the mode', () => {
     const dir = mkdtempSync(join(tmp, 'lsm-'));
     writeFileSync(join(dir, 'x.js'), '\n', { mode: 0o755 });
