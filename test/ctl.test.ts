@@ -155,6 +155,17 @@ describe('secnodectl scan', () => {
     expect(preload.stdout).toContain(`REFUSED  ${join(dir, 'pre.js')}  EACCES`);
   });
 
+  it('progress on a terminal (a real pty), none when stderr is not one', () => {
+    const dir = mkdtempSync(join(tmp, 'many-'));
+    for (let i = 0; i < 260; i++) writeFileSync(join(dir, `f${i}.js`), '\n', { mode: 0o755 });
+    const cmd = [NODE, SECNODECTL, 'scan', dir].map(shQuote).join(' ');
+    const tty = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', env: { PATH: process.env.PATH }, timeout: 60_000 });
+    expect(tty.stdout).toContain('\rscanning: 250 checked');
+    expect(tty.stdout).toContain('260 code files checked, 0 refused');
+    const plain = ctl(['scan', dir]);
+    expect([plain.status, plain.stderr]).toEqual([0, '']);
+  });
+
   it('a .wasm module in the graph is checked like code (a 0644 one refused, with its importer)', () => {
     const dir = mkdtempSync(join(tmp, 'wasm-'));
     writeFileSync(join(dir, 'main.mjs'), "import * as m from './m.wasm';\nconsole.log(Object.keys(m));\n", { mode: 0o755 });
