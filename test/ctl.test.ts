@@ -155,6 +155,24 @@ describe('secnodectl scan', () => {
     expect(preload.stdout).toContain(`REFUSED  ${join(dir, 'pre.js')}  EACCES`);
   });
 
+  it('the Quick start: enforced run, chmod 644 greet.cjs, refused with exit 1, scan --fix puts the x bit back, runs again', () => {
+    const dir = mkdtempSync(join(tmp, 'quick-'));
+    cpSync(join(ROOT, 'examples', 'hello'), join(dir, 'hello'), { recursive: true });
+    const main = join(dir, 'hello', 'main.mjs');
+    const exec = (bits: string[]) => spawnSync(join(ROOT, 'dist', 'runtime', 'secnodectl'), ['exec', ...bits, '--', SECNODE, main],
+      { encoding: 'utf8', env: { PATH: process.env.PATH }, timeout: 60_000 });
+    const first = exec(['--restrict-file', '--deny-interactive']);
+    expect([first.status, first.stderr]).toEqual([0, '']);
+    chmodSync(join(dir, 'hello', 'greet.cjs'), 0o644);
+    const refused = exec(['--restrict-file']);
+    expect([refused.status, refused.stdout]).toEqual([1, '']);
+    expect(refused.stderr).toContain('ERR_SECNODE_EXEC_DENIED');
+    const fix = spawnSync(join(ROOT, 'dist', 'runtime', 'secnodectl'), ['scan', main, '--fix'], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+    expect(fix.status).toBe(0);
+    expect(fix.stdout).toContain(`fixed   ${join(dir, 'hello', 'greet.cjs')}: mode 0644 -> 0755`);
+    expect(exec(['--restrict-file']).stdout).toBe(first.stdout);
+  });
+
   it('progress on a terminal (a real pty), none when stderr is not one', () => {
     const dir = mkdtempSync(join(tmp, 'many-'));
     for (let i = 0; i < 260; i++) writeFileSync(join(dir, `f${i}.js`), '\n', { mode: 0o755 });
