@@ -3,13 +3,16 @@
 const NAMES: Readonly<Record<number, [string, string]>> = {
   1: ['EPERM', 'operation not permitted (seccomp or LSM refused the check)'],
   2: ['ENOENT', 'no such file or directory'],
+  5: ['EIO', 'input/output error reading the file (the device, or an integrity policy such as IMA)'],
   7: ['E2BIG', 'argument list too long'],
   8: ['ENOEXEC', 'exec format error (neither a binary nor a script with a #! line)'],
   9: ['EBADF', 'bad file descriptor'],
+  12: ['ENOMEM', 'out of memory in the kernel'],
   13: ['EACCES', 'not executable (no x bit for this user, noexec mount, LSM denial, or not a regular file)'],
   22: ['EINVAL', 'the kernel does not support AT_EXECVE_CHECK (Linux 6.14+ needed)'],
   26: ['ETXTBSY', 'the file is open for writing (busy)'],
   38: ['ENOSYS', 'execveat is not available (seccomp or old kernel)'],
+  40: ['ELOOP', 'too many levels of symbolic links (or of #! interpreters)'],
 };
 
 /** The symbolic name of an errno value, e.g. 13 → "EACCES". */

@@ -128,6 +128,17 @@ describe.each(['ENOSYS', 'EPERM'])('the kernel cannot check: execveat fails with
   });
 });
 
+describe('the check fails another way (EIO injected): reason check-failed', () => {
+  it('no bits: runs, recorded with verdict record; RF: refused, exit 126', () => {
+    const free = injected('execveat', 'EIO', [SECNODE, join(dir, 'ok.cjs')], { SECNODE_AUDIT: 'stderr' });
+    expect([free.status, free.stdout]).toEqual([0, 'ok ran\n']);
+    expect(records(free.stderr)).toEqual([expect.objectContaining({ subject: 'entry', errno: 'EIO', allowed: true, verdict: 'record', reason: 'check-failed', rule: null })]);
+    const rf = injected('execveat', 'EIO', [process.execPath, SECNODECTL, 'exec', ...POLICIES.RF, '--audit=stderr', '--', SECNODE, join(dir, 'ok.cjs')]);
+    expect([rf.status, rf.stdout]).toEqual([126, '']);
+    expect(records(rf.stderr)).toContainEqual(expect.objectContaining({ errno: 'EIO', allowed: false, verdict: 'refuse', reason: 'check-failed', rule: 'SECBIT_EXEC_RESTRICT_FILE' }));
+  });
+});
+
 describe('prctl(PR_GET_SECUREBITS) fails: secnode refuses to start', () => {
   // secnode makes exactly one prctl call (PR_GET_SECUREBITS, at start-up), and Node makes none.
   it.each([

@@ -175,12 +175,14 @@ describe('securebits', () => {
 describe('errno', () => {
   it.each([
     [1, 'EPERM', 'unavailable', true],
+    [5, 'EIO', 'failed', false],
     [7, 'E2BIG', 'failed', false],
     [9, 'EBADF', 'failed', false],
     [13, 'EACCES', 'EACCES', false],
     [22, 'EINVAL', 'unavailable', true],
     [26, 'ETXTBSY', 'ETXTBSY', false],
     [38, 'ENOSYS', 'unavailable', true],
+    [40, 'ELOOP', 'failed', false],
   ] as const)('%i is %s (outcome %s, unavailable %s)', (errno, name, outcome, unavailable) => {
     expect(errnoName(errno)).toBe(name);
     expect(errnoWords(errno)).not.toBe(`error ${errno}`);
