@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envFor, nodes, POLICIES, ROOT, run, SECNODE, SECNODECTL, secnode, type NodeUnderTest } from './helpers/run.js';
-import { mountNamespaceArgs, shQuote } from './helpers/sandbox.js';
+import { mountNamespaceArgs, noexecUnavailable, shQuote, withNoexecTmpfs } from './helpers/sandbox.js';
 
 const FIXTURE = join(ROOT, 'test/fixtures/report-app');
 const INSTALL = join(ROOT, '.cache/report-app');
@@ -38,6 +38,29 @@ const rec = (over: Record<string, unknown>) => JSON.stringify({ v: 1, time: '202
 let tmp = '';
 beforeAll(() => { tmp = mkdtempSync(join(tmpdir(), 'secnode-report-')); });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('causes', () => {
+  it('from the record where the file is not here: busy, unavailable, other; from the live file where it is: noexec (a real noexec tmpfs)', () => {
+    const file = join(tmp, 'causes.jsonl');
+    writeFileSync(file, [
+      rec({ path: '/nonexistent/app/busy.js', errno: 'ETXTBSY', reason: 'busy' }),
+      rec({ path: '/nonexistent/app/old-kernel.js', errno: 'EINVAL', reason: 'check-unavailable' }),
+      rec({ path: '/nonexistent/app/io.js', errno: 'EIO', reason: 'check-failed' }),
+    ].join('\n'));
+    const j = report([file, '--json']).json();
+    const causeOf = (path: string) => j.wouldRefuse.find((g) => g.files.includes(path))?.cause;
+    expect(['busy', 'old-kernel', 'io'].map((f) => causeOf(`/nonexistent/app/${f}.js`))).toEqual(['busy', 'unavailable', 'other']);
+    if (noexecUnavailable() !== null) return;
+    // Inside a mount namespace with a noexec tmpfs: a record for a 0755 file on it, and the report run there.
+    const r = withNoexecTmpfs([
+      'printf "\\n" > "$NOEXEC_DIR/x.js" && chmod 755 "$NOEXEC_DIR/x.js"',
+      `printf '%s\\n' ${shQuote(rec({ path: '__DIR__/x.js' }))} | sed "s|__DIR__|$NOEXEC_DIR|" > "$NOEXEC_DIR/r.jsonl"`,
+      `${shQuote(process.execPath)} ${shQuote(SECNODECTL)} report "$NOEXEC_DIR/r.jsonl" --json`,
+    ].join('\n'));
+    const groups = (JSON.parse(r.stdout) as Report).wouldRefuse;
+    expect(groups).toEqual([expect.objectContaining({ cause: 'noexec' })]);
+  });
+});
 
 describe('hostile input', () => {
   it('counts malformed lines, other programs\' journal entries and unknown versions and fields; reads byte-array MESSAGE', () => {
