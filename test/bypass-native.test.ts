@@ -99,6 +99,15 @@ describe.each(nodes())('$name', (n) => {
     });
   });
 
+  it('the record of a native load: subject native, the file\'s path, refused with the rule under RF', () => {
+    const r = secnode(['--no-warnings', 'native.cjs', 'setEngine', 'no.so'],
+      { node: n, cwd: fx.dir, policy: 'RF', env: { ADDON_MARKER: join(fx.dir, 'marker-record'), SECNODE_AUDIT: 'stderr' } });
+    const records = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(records, show(r)).toContainEqual(expect.objectContaining({
+      event: 'check', subject: 'native', path: join(fx.dir, 'no.so'), errno: 'EACCES', allowed: false, verdict: 'refuse', rule: 'SECBIT_EXEC_RESTRICT_FILE',
+    }));
+  });
+
   it('an engine id while OPENSSL_ENGINES (set at run time) names its directory: refused under RF, as node without bits and under DI', () => {
     const api = { how: 'engine-id', since: 20 };
     const plain = load(n, api, 'engines/eng', 'node').stdout;
