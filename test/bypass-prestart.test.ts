@@ -84,7 +84,7 @@ function marker(): { path: string; written(): boolean } {
 /** Pids, thread ids, shared-library addresses (ASLR) and inspector URLs differ from run to run. */
 const stable = (r: Run) => ({
   ...r,
-  stderr: r.stderr.replace(/\[\d+\]|\(node:\d+\)/g, '[PID]').replace(/0x7f[0-9a-f]+/g, '0x…').replace(/^[0-9A-F]{16}:error:/gm, 'TID:error:').replace(/ws:\/\/\S+/g, 'ws://…'),
+  stderr: r.stderr.replace(/\[\d+\]|\(node:\d+\)/g, '[PID]').replace(/0x[0-9a-f]{10,}/g, '0x…').replace(/^[0-9A-F]{16}:error:/gm, 'TID:error:').replace(/ws:\/\/\S+/g, 'ws://…'),
 });
 
 interface Vector {
