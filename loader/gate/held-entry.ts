@@ -18,10 +18,10 @@ function release(): void {
   held = undefined;
 }
 
-/** Keeps the entry's checked fd (a regular file) for Node's load of the entry. */
-export function holdEntry(filename: string, fd: number, result: CheckResult): void {
+/** Keeps the entry's checked fd (a regular file, `stat` its fstat before the check) for Node's load of the entry. */
+export function holdEntry(filename: string, fd: number, result: CheckResult, stat: BigIntStats): void {
   release();
-  held = { filename, fd, result, stat: fstatSync(fd, { bigint: true }) };
+  held = { filename, fd, result, stat };
   setImmediate(release).unref();
 }
 

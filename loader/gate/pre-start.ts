@@ -52,8 +52,9 @@ function gateEntry(ctx: Context, path: string, given: string): void {
   }
   let kept = false;
   try {
-    if (fstatSync(fd).isFile()) {
-      holdEntry(path, fd, gateCheckOnly(ctx, path, 'entry', fd));
+    const stat = fstatSync(fd, { bigint: true });
+    if (stat.isFile()) {
+      holdEntry(path, fd, gateCheckOnly(ctx, path, 'entry', fd), stat);
       kept = true;
     } else {
       gateStream(ctx, fd, given, 'path-stream', 'entry');
