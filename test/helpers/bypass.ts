@@ -2,8 +2,8 @@
 // each vector is run under RF+DI and RF alone (must be refused), DI alone (runs: files are RF's) and with no
 // bits (must match plain node).
 import { describe, expect, it } from 'vitest';
-import { DOORS, plain, show, through, type FileSpec } from './launcher-fixtures.js';
-import { nodes, type NodeUnderTest, type Run } from './run.js';
+import { DOORS, plain, show, through, type Door, type FileSpec } from './launcher-fixtures.js';
+import { nodes, type NodeUnderTest, type Policy, type Run } from './run.js';
 
 /** What the 0644 fixtures print when they run: the side effect a refusal must prevent. */
 export const RAN = 'NO-RAN';
@@ -39,27 +39,24 @@ export interface Vector {
 export function describeVectors(title: string, driver: string, vectors: readonly Vector[], dir: () => string): void {
   describe.each(nodes())(`${title} ($name)`, (n: NodeUnderTest) => {
     const applies = vectors.filter((v) => n.major >= (v.minMajor ?? 0));
-    const opts = (policy: 'none' | 'RF+DI') => ({ node: n, policy, cwd: dir() });
+    const opts = (policy: Policy) => ({ node: n, policy, cwd: dir() });
+    /** The vector refused under `policy` through `door`: nothing of the 0644 file ran, and the refusal shows. */
+    const expectRefusedUnder = (door: Door, policy: Policy, v: Vector): void => {
+      const r = through(door, [driver, v.name], opts(policy), v.vars);
+      expect(r.stdout, show(r)).not.toContain(RAN);
+      if (typeof v.refused === 'string') expect(r.stdout.split('\n'), show(r)).toContain(v.refused);
+      else expect(r.status, show(r)).toBe(v.refused.status);
+    };
     describe.each(DOORS)('$name, RF+DI: refused', (door) => {
-      it.each(applies)('$name', (v) => {
-        const r = through(door, [driver, v.name], opts('RF+DI'), v.vars);
-        expect(r.stdout, show(r)).not.toContain(RAN);
-        if (typeof v.refused === 'string') expect(r.stdout.split('\n'), show(r)).toContain(v.refused);
-        else expect(r.status, show(r)).toBe(v.refused.status);
-      });
+      it.each(applies)('$name', (v) => expectRefusedUnder(door, 'RF+DI', v));
     });
     // Every vector runs a 0644 file: RF alone refuses it, DI alone lets it run (a guard wired to the wrong bit fails one of the two).
     describe('RF alone: refused', () => {
-      it.each(applies)('$name', (v) => {
-        const r = through(DOORS[0] ?? expect.unreachable(), [driver, v.name], { node: n, policy: 'RF', cwd: dir() }, v.vars);
-        expect(r.stdout, show(r)).not.toContain(RAN);
-        if (typeof v.refused === 'string') expect(r.stdout.split('\n'), show(r)).toContain(v.refused);
-        else expect(r.status, show(r)).toBe(v.refused.status);
-      });
+      it.each(applies)('$name', (v) => expectRefusedUnder(DOORS[0] ?? expect.unreachable(), 'RF', v));
     });
     describe('DI alone: runs (checking files is RF\'s)', () => {
       it.each(applies)('$name', (v) => {
-        const r = through(DOORS[0] ?? expect.unreachable(), [driver, v.name], { node: n, policy: 'DI', cwd: dir() }, v.vars);
+        const r = through(DOORS[0] ?? expect.unreachable(), [driver, v.name], opts('DI'), v.vars);
         expect(r.stdout.split('\n'), show(r)).toContain(v.ran ?? `${RAN} cjs`);
       });
     });
