@@ -122,6 +122,7 @@ const APPS: readonly App[] = [
   { name: 'sinon (stubs child_process.execFile, restores it)', args: ['sinon.cjs'], works: 'child ran', side: 'child.cjs' },
   { name: 'require-in-the-middle (assigns process.getBuiltinModule)', args: ['ritm.cjs'], works: 'sum 5', side: 'sum.js' },
   { name: 'ts-node 10.9 (v8-compile-cache-lib saves and restores _compile)', args: ['node_modules/ts-node/dist/bin.js', 'hello.ts'], works: 'ts 42', side: 'twice.ts' },
+  { name: '@babel/register 7 (pirates: Module._extensions compiles ES module syntax)', args: ['babel.cjs'], works: 'babel 42', side: 'babelled.js' },
   { name: 'v8-compile-cache (replaces _compile)', args: ['vcc.cjs'], works: 'sum 9', side: 'sum.js' },
   { name: 'nyc with process-on-spawn (ChildProcess.prototype.spawn, the spawn_sync binding)',
     args: ['node_modules/nyc/bin/nyc.js', '--reporter=text-summary', '--temp-dir', '.nyc', '--no-cache', 'node', 'spawner.cjs'], works: 'child ran', side: 'child.cjs',
