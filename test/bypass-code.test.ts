@@ -54,6 +54,10 @@ const VECTORS: readonly Vector[] = [
   { name: '_compile reached through a module instance\'s prototype', body: "const Module = require('node:module'); const f = path.join(here, 'no.cjs'); const m = new Module(f); Object.getPrototypeOf(m)._compile.call(m, fs.readFileSync(f, 'utf8'), f);" },
   { name: '_compile deleted and put on Object.prototype', body: "const Module = require('node:module'); const prev = Module.prototype._compile; delete Module.prototype._compile; Object.prototype._compile = prev; const f = path.join(here, 'no.cjs'); new Module(f)._compile(fs.readFileSync(f, 'utf8'), f);" },
   { name: '_compile of a subclass of Module', body: "const Module = require('node:module'); class M extends Module {} const f = path.join(here, 'no.cjs'); new M(f)._compile(fs.readFileSync(f, 'utf8'), f);" },
+  // Node's internal loader entry points called by the program (what require() itself calls).
+  { name: 'Module._load called directly', body: "const Module = require('node:module'); Module._load(path.join(here, 'no.cjs'), null, false);" },
+  { name: 'Module._load with a parent module and a relative request', body: "const Module = require('node:module'); const parent = new Module(path.join(here, 'parent.cjs')); parent.filename = path.join(here, 'parent.cjs'); parent.paths = Module._nodeModulePaths(here); Module._load('./no.cjs', parent, false);" },
+  { name: 'Module.prototype.load on a fresh module', body: "const Module = require('node:module'); const f = path.join(here, 'no.cjs'); const m = new Module(f); m.load(f);" },
   { name: 'Module.wrap replaced, then require', body: "const Module = require('node:module'); Module.wrap = (s) => '(function (exports, require, module, __filename, __dirname) { ' + s + '\\n});'; require('./no.cjs');" },
   // Native bindings below the guards (the contextify binding compiles code).
   { name: "process.binding('contextify') (compiles code)", generated: true, body: "process.binding('contextify'); console.log('RAN');" },
