@@ -152,3 +152,15 @@ describe.each(nodes())('worker eval: true and data: URLs are generated code ($na
     expect(r.stdout).toContain('EVAL-RAN');
   });
 });
+
+// The README's residual risk, as it is: Node 26 prints the guarded Worker as `Proxy(…)`; nothing else of
+// the identity case differs from node (below Node 26 the vector table compares it with node whole).
+describe.each(nodes().filter((n) => n.major >= 26))('util.inspect of the guarded Worker ($name)', (n) => {
+  it('no bits: node\'s output, with the class shown as Proxy([class Worker …]) and nothing else changed', () => {
+    const opts = { node: n, policy: 'none', cwd: fx.dir } as const;
+    const r = through(DOORS[0] ?? expect.unreachable(), ['worker.js', 'identity: name, statics, inspect'], opts);
+    const base = plain(['worker.js', 'identity: name, statics, inspect'], opts);
+    const cls = /\[class Worker[^\]]*\]/.exec(base.stdout)?.[0] ?? expect.unreachable(show(base));
+    expect(r, show(r)).toEqual({ ...base, stdout: base.stdout.replace(cls, `Proxy(${cls})`) });
+  });
+});
