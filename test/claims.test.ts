@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAddon, nodeHeaders } from './helpers/addon.js';
 import { envFor, nodes, type Policy, POLICIES, REGISTER, SECNODE, SECNODECTL, secnode } from './helpers/run.js';
 import { shQuote } from './helpers/sandbox.js';
+import { show } from './helpers/launcher-fixtures.js';
 
 /** The machine's Node (the version does not matter for these claims unless a test says so). */
 const n = nodes()[0]!;
@@ -241,6 +242,24 @@ describe.each(nodes())('audit records: every field and subject ($name)', (m) => 
     expect(req.find((x) => x.tid !== 0)).toMatchObject({ ...allowedRF, parent: join(dir, 'w.cjs') });
     for (const x of r.recs) expect([x.v, x.pid, typeof x.tid, typeof x.time]).toEqual([1, x.pid, 'number', 'string']);
     expect(new Set(r.recs.map((x) => x.pid)).size).toBe(1);
+  });
+
+  it('a hooks module and its import: subject import, with the hooks thread\'s own tid (also Node 20\'s ES module entry)', () => {
+    writeFileSync(join(dir, 'tid-hooks.mjs'), "import { threadId } from 'node:worker_threads';\nimport { writeFileSync } from 'node:fs';\nimport './tid-hook-dep.mjs';\nwriteFileSync(new URL('./tid.txt', import.meta.url), String(threadId));\n", { mode: 0o755 });
+    writeFileSync(join(dir, 'tid-hook-dep.mjs'), 'export {};\n', { mode: 0o755 });
+    writeFileSync(join(dir, 'tid-main.mjs'), "import { register } from 'node:module';\nregister('./tid-hooks.mjs', import.meta.url);\nawait import('./dep.mjs');\nconsole.log('registered');\n", { mode: 0o755 });
+    rmSync(join(dir, 'tid.txt'), { force: true });
+    const r = all([join(dir, 'tid-main.mjs')], { policy: 'RF', env: { NODE_NO_WARNINGS: '1' } });
+    expect([r.status, r.stdout], show(r)).toEqual([0, 'registered\n']);
+    const hooksTid = Number(readFileSync(join(dir, 'tid.txt'), 'utf8'));
+    expect(hooksTid).toBeGreaterThan(0);
+    const allowedRF = { allowed: true, verdict: 'run', reason: 'allowed', rule: 'SECBIT_EXEC_RESTRICT_FILE' };
+    for (const f of ['tid-hooks.mjs', 'tid-hook-dep.mjs']) {
+      expect(r.recs.filter((x) => x.path === join(dir, f)), show(r)).toEqual([expect.objectContaining({ ...allowedRF, subject: 'import', tid: hooksTid })]);
+    }
+    // Node 20 loads the program's ES modules in that same hooks thread; the sync backend in the main thread
+    const entry = r.recs.filter((x) => x.subject === 'entry');
+    expect(entry, show(r)).toEqual([expect.objectContaining({ ...allowedRF, path: join(dir, 'tid-main.mjs'), tid: m.major === 20 ? hooksTid : 0 })]);
   });
 
   it('a refused require: verdict refuse, reason not-executable, rule RF, errno EACCES, parent', () => {
