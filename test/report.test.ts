@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envFor, nodes, POLICIES, ROOT, run, SECNODE, SECNODECTL, secnode, type NodeUnderTest } from './helpers/run.js';
-import { mountNamespaceArgs, noexecUnavailable, shQuote, withNoexecTmpfs } from './helpers/sandbox.js';
+import { landlockUnavailable, mountNamespaceArgs, noexecUnavailable, shQuote, underLandlock, withNoexecTmpfs } from './helpers/sandbox.js';
 
 const FIXTURE = join(ROOT, 'test/fixtures/report-app');
 const INSTALL = join(ROOT, '.cache/report-app');
@@ -60,6 +60,47 @@ describe('causes', () => {
     const groups = (JSON.parse(r.stdout) as Report).wouldRefuse;
     expect(groups).toEqual([expect.objectContaining({ cause: 'noexec' })]);
   });
+});
+
+describe('causes under a real LSM, and the caps', () => {
+  it.skipIf(landlockUnavailable() !== null)('lsm: a 0755 file that a Landlock ruleset keeps from executing (report run inside the ruleset), with the LSM advice', () => {
+    const dir = mkdtempSync(join(tmp, 'lsm-'));
+    writeFileSync(join(dir, 'x.js'), '\n', { mode: 0o755 });
+    writeFileSync(join(dir, 'r.jsonl'), `${rec({ path: join(dir, 'x.js') })}\n`);
+    const under = (args: string[]) => {
+      const c = underLandlock([join(ROOT, 'dist'), join(ROOT, 'node_modules')], { cmd: process.execPath, args: [SECNODECTL, 'report', join(dir, 'r.jsonl'), ...args] });
+      return spawnSync(c.cmd, c.args, { encoding: 'utf8', timeout: 60_000 });
+    };
+    const j = JSON.parse(under(['--json']).stdout) as Report;
+    expect(j.wouldRefuse).toEqual([expect.objectContaining({ cause: 'lsm', files: [join(dir, 'x.js')] })]);
+    const text = under(['--fix', '--root', dir]);
+    expect(text.status).toBe(1);
+    expect(text.stdout).toContain(`todo    ${join(dir, 'x.js')}: denied by an LSM (Landlock, SELinux, IMA, IPE) or another policy: allow execution of the file in the LSM policy`);
+    expect(text.stdout).toMatch(/^ready to enforce RF: no/m);
+    // outside the ruleset the same file passes now
+    expect(report([join(dir, 'r.jsonl'), '--json']).json().wouldRefuse).toEqual([expect.objectContaining({ cause: 'passes-now' })]);
+  });
+
+  it('past the group cap: the record is counted as untracked, and --fix does not claim RF ready though every file it names passes', () => {
+    const dir = mkdtempSync(join(tmp, 'caps-'));
+    const n = 10_001; // LIMITS.groups + 1: one package per record, so the last one is not grouped
+    const lines: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const path = join(dir, `f${i}.js`);
+      writeFileSync(path, '\n', { mode: 0o644 });
+      lines.push(rec({ path, package: { name: `p${i}`, version: '1.0.0' } }));
+    }
+    writeFileSync(join(dir, 'r.jsonl'), `${lines.join('\n')}\n`);
+    const j = report([join(dir, 'r.jsonl'), '--json']).json() as Report & { input: { untracked: number } };
+    expect([j.wouldRefuse.length, j.input.untracked]).toEqual([10_000, 1]);
+    const r = report([join(dir, 'r.jsonl'), '--fix', '--root', dir]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain("1 record(s) beyond the report's group limit were counted but not grouped");
+    expect(r.stdout).toMatch(/^ready to enforce RF: no .*after --fix: 0 file\(s\) still fail the check/m);
+    expect(statSync(join(dir, 'f0.js')).mode & 0o777).toBe(0o755);
+    expect(statSync(join(dir, `f${n - 1}.js`)).mode & 0o777).toBe(0o644); // the untracked record's file was never named
+    rmSync(dir, { recursive: true, force: true });
+  }, 120_000);
 });
 
 describe('hostile input', () => {

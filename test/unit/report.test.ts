@@ -138,6 +138,31 @@ describe('PlanBuilder', () => {
     expect(plan.wouldRefuse[0]!.processes).toHaveLength(LIMITS.pids);
   });
 
+  it('keeps memory bounded: hosts per group, distinct files, groups, hosts in all and unknown field names stop at their caps and say so', () => {
+    const r0 = record();
+    const perHost = build(Array.from({ length: LIMITS.hosts + 3 }, (_, i) => ({ ...r0, host: `h${i}` })));
+    expect(perHost.wouldRefuse[0]).toMatchObject({ count: LIMITS.hosts + 3, more: { hosts: true } });
+    expect(perHost.wouldRefuse[0]!.hosts).toHaveLength(LIMITS.hosts);
+
+    const files = build(Array.from({ length: LIMITS.paths + 3 }, (_, i) => ({ ...r0, path: `/srv/app/f${i}.js` })));
+    expect(files.wouldRefuse[0]).toMatchObject({ count: LIMITS.paths + 3, more: { files: true } });
+    expect(files.wouldRefuse[0]!.files).toHaveLength(LIMITS.paths);
+
+    const b = new PlanBuilder(explainAs('mode'), (path) => ({ name: path, version: '1.0.0' }));
+    for (let i = 0; i < LIMITS.groups + 3; i++) b.add({ ...r0, path: `/srv/app/g${i}.js` });
+    const groups = b.finish();
+    expect([groups.wouldRefuse.length, groups.input.untracked]).toEqual([LIMITS.groups, 3]);
+
+    const hosts = build(Array.from({ length: LIMITS.hostsTotal + 3 }, (_, i) => ({ ...r0, host: `h${i}` })));
+    expect(hosts.hosts).toHaveLength(LIMITS.hostsTotal + 1);
+    expect(hosts.hosts.find((h) => h.host === '(unknown host)')).toMatchObject({ records: 3 });
+
+    const u = new PlanBuilder(explainAs('mode'), () => null);
+    for (let i = 0; i < LIMITS.unknownFields + 3; i++) u.add(r0, [`field${i}`]);
+    expect(u.finish().input).toMatchObject({ unknownFieldRecords: LIMITS.unknownFields + 3, unknownFields: expect.any(Array) });
+    expect(u.finish().input.unknownFields).toHaveLength(LIMITS.unknownFields);
+  });
+
   it('counts bad lines by kind', () => {
     const b = new PlanBuilder(explainAs('mode'), () => null);
     b.badLine('not-json');
