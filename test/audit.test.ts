@@ -1,6 +1,6 @@
 // Audit records for real: stderr, an append-only file under many writers, syslog via a real /dev/log, the channel.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -109,5 +109,36 @@ describe.each(nodes())('$name', (n) => {
     expect(r.status).toBe(126);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/ERR_SECNODE_INVALID_CONFIG/);
+  });
+});
+
+/** A writable cgroup v2 directory to make a unit's cgroup in (the test process's own), or null. */
+function cgroup2Here(): string | null {
+  if (process.geteuid?.() !== 0) return null;
+  const mount = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')).find((f) => f[f.indexOf('-') + 1] === 'cgroup2')?.[4];
+  const own = /^0::(.*)$/m.exec(readFileSync('/proc/self/cgroup', 'utf8'))?.[1];
+  return mount === undefined || own === undefined ? null : join(mount, own);
+}
+
+// `unit` comes from the process's cgroup, the way systemd places a service: a real cgroup v2 directory named
+// like a unit (root only; the test machine has no systemd running services), the process moved into it.
+describe.skipIf(cgroup2Here() === null)('unit: from a real cgroup named as systemd names a service', () => {
+  it.each(nodes())('$name: every record carries the unit, and report lists it for the host', (n) => {
+    const unit = `secnode-test-${process.pid}-${n.major}.service`;
+    const cg = join(cgroup2Here()!, 'secnode-test.slice', unit);
+    mkdirSync(cg, { recursive: true });
+    try {
+      const cmd = `echo $$ > ${shQuote(join(cg, 'cgroup.procs'))} && exec ${shQuote(SECNODE)} ${shQuote(join(dir, 'main.cjs'))}`;
+      const r = spawnSync('/bin/sh', ['-c', cmd], { env: envFor(n, { SECNODE_AUDIT: 'stderr' }), encoding: 'utf8', timeout: 60_000 });
+      expect(r.stdout).toBe('no ran\n');
+      const recs = parse(r.stderr) as (Rec & { unit?: string })[];
+      expect(recs.length).toBe(3);
+      expect(recs.map((x) => x.unit)).toEqual([unit, unit, unit]);
+      const plan = spawnSync(process.execPath, [SECNODECTL, 'report', '--json', '-'], { input: r.stderr, encoding: 'utf8' });
+      expect((JSON.parse(plan.stdout) as { hosts: { units: string[] }[] }).hosts.map((h) => h.units)).toEqual([[unit]]);
+    } finally {
+      rmdirSync(cg); // the process has exited: the cgroup is empty
+      try { rmdirSync(join(cg, '..')); } catch { /* another Node's unit is still there */ }
+    }
   });
 });
