@@ -23,8 +23,18 @@ function checked(bin: string, major: number): { bin: string; version: string } {
   return { bin, version };
 }
 
+/** The majors to test: all, or those named in SECNODE_TEST_NODES (e.g. `24,26`; for quick runs while developing). */
+function wanted(): typeof WANTED {
+  const only = process.env.SECNODE_TEST_NODES;
+  if (only === undefined || only === '') return WANTED;
+  const majors = only.split(',').map(Number);
+  const unknown = majors.filter((m) => !WANTED.some((w) => w.major === m));
+  if (unknown.length > 0) throw new Error(`SECNODE_TEST_NODES=${only}: not a Node major under test (${WANTED.map((w) => w.major).join(', ')})`);
+  return WANTED.filter((w) => majors.includes(w.major));
+}
+
 export default function setup(project: TestProject): void {
-  const bins = WANTED.map((w) => checked(w.bin(), w.major));
+  const bins = wanted().map((w) => checked(w.bin(), w.major));
   // The build made secnode's code cache for the Node that ran it; make it for every Node under test too.
   execFileSync(process.execPath, [join(ROOT, 'runtime', 'code-cache.mjs'), ...bins.map((b) => join(b.bin, 'node'))], { stdio: 'inherit' });
   project.provide('nodeBins', bins);
