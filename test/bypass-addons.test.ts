@@ -108,10 +108,17 @@ describe.skipIf(headers === undefined)('native addons and wasm', () => {
         .toEqual({ status: plain.status, stdout: none ?? plain.stdout, stderr: normal(plain.stderr) });
     });
 
-    it.each(CASES)('$name: under RF+DI', ({ args, locked }) => {
-      const r: Run = secnode(args, opts(n, 'RF+DI'));
+    // RF governs addons and wasm: RF alone refuses as RF+DI does, DI alone leaves them as with no bits.
+    it.each(CASES.flatMap((c) => (['RF+DI', 'RF'] as const).map((policy) => ({ ...c, policy }))))('$name: under $policy', ({ args, locked, policy }) => {
+      const r: Run = secnode(args, opts(n, policy));
       expect(r.status, show(r)).toBe(0);
       expect(r.stdout, show(r)).toBe(locked === 'node' ? node(args, opts(n)).stdout : locked);
+    });
+
+    it.each(CASES)('$name: under DI alone, as with no bits', ({ args, none }) => {
+      const r: Run = secnode(args, opts(n, 'DI'));
+      expect(r.status, show(r)).toBe(0);
+      expect(r.stdout, show(r)).toBe(none ?? node(args, opts(n)).stdout);
     });
 
     it('the library mapped is the file that was checked, even when the path is replaced after the check', () => {

@@ -162,10 +162,16 @@ describe.each(nodes())('$name', (n) => {
     { how: 'process.binding("inspector").open()', args: ['open.js', 'binding'] },
     { how: 'import { open } from "node:inspector"', args: ['open.mjs'] },
   ];
-  it.each(OPENERS)('$how: throws ERR_SECNODE_INTERACTIVE_DENIED under RF+DI', ({ args }) => {
-    const r = go({ name: '', option: '', args: () => args }, n, 'RF+DI');
+  // DI governs the inspector: DI alone refuses as RF+DI does, RF alone lets it open.
+  it.each(OPENERS.flatMap((o) => (['RF+DI', 'DI'] as const).map((policy) => ({ ...o, policy }))))('$how: throws ERR_SECNODE_INTERACTIVE_DENIED under $policy', ({ args, policy }) => {
+    const r = go({ name: '', option: '', args: () => args }, n, policy);
     expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }, show(r))
       .toEqual({ status: 0, stdout: 'refused ERR_SECNODE_INTERACTIVE_DENIED inspector\n', stderr: '' });
+  });
+
+  it.each(OPENERS)('$how: opens under RF alone', ({ args }) => {
+    const r = go({ name: '', option: '', args: () => args }, n, 'RF');
+    expect({ status: r.status, stdout: r.stdout }, show(r)).toEqual({ status: 0, stdout: 'opened string\n' });
   });
 
   it.each(OPENERS)('$how: opens with no bits, as plain node', ({ args }) => {
