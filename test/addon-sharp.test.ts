@@ -9,18 +9,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { show } from './helpers/launcher-fixtures.js';
 import { ROOT, node, nodes, secnode, type NodeUnderTest } from './helpers/run.js';
+import { ensureFixture } from './install-fixture.mjs';
 
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'sharp');
-const INSTALL = join(ROOT, '.cache', 'sharp-0.35.1');
 const LIBVIPS = 'node_modules/@img/sharp-libvips-linux-x64/lib/libvips-cpp.so.8.18.3';
-
-/** Installs the pinned tree once (npm ci from the committed lockfile, no install scripts). */
-function ensureInstalled(): void {
-  if (existsSync(join(INSTALL, 'node_modules', 'sharp', 'package.json'))) return;
-  mkdirSync(INSTALL, { recursive: true });
-  for (const f of ['package.json', 'package-lock.json']) copyFileSync(join(FIXTURE, f), join(INSTALL, f));
-  execFileSync('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: INSTALL, stdio: 'pipe', timeout: 300_000 });
-}
+/** The pinned tree, installed once per lock (npm ci, no install scripts). */
+let INSTALL: string;
 
 /** Adds x bits to every regular file under `dir` (what `chmod -R a+x` does to files). */
 function makeExecutable(dir: string): void {
@@ -34,7 +28,7 @@ function makeExecutable(dir: string): void {
 let plainApp: string;
 let execApp: string;
 beforeAll(() => {
-  ensureInstalled();
+  INSTALL = ensureFixture('sharp');
   const tmp = mkdtempSync(join(tmpdir(), 'secnode-sharp-'));
   plainApp = join(tmp, 'plain');
   execApp = join(tmp, 'exec');

@@ -12,7 +12,6 @@ import { dirname, join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { node, nodes, run, SECNODE, SECNODECTL, type NodeUnderTest, type Run } from './helpers/run.js';
-// @ts-expect-error plain ESM helper shared with .ci/run
 import { ensureFixture } from './install-fixture.mjs';
 
 /** An app: its files (in its own directory under the tree), how node runs it, what a working run prints. */
@@ -282,7 +281,7 @@ const APPS: readonly App[] = [
 
 let installed = '';
 const trees: string[] = [];
-beforeAll(() => { installed = ensureFixture('ecosystem') as string; }, 600_000);
+beforeAll(() => { installed = ensureFixture('ecosystem'); }, 600_000);
 afterAll(() => { for (const t of trees) rmSync(t, { recursive: true, force: true }); });
 
 /** Copies the installed tree (modes as npm left them) and writes every app under `<tree>/apps/<name>`. */

@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodes, SECNODE, SECNODECTL, run } from './helpers/run.js';
-// @ts-expect-error plain ESM helper shared with .ci/run
 import { ensureFixture } from './install-fixture.mjs';
 
 const APP = `import express from 'express';
@@ -21,7 +20,7 @@ const server = app.listen(0, '127.0.0.1', () => { console.log(chalk.green('liste
 let dir = '';
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'secnode-realapp-'));
-  cpSync(ensureFixture('realapp') as string, dir, { recursive: true });
+  cpSync(ensureFixture('realapp'), dir, { recursive: true });
   writeFileSync(join(dir, 'app.mjs'), APP, { mode: 0o755 });
 }, 300_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -10,9 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envFor, nodes, POLICIES, ROOT, run, SECNODE, SECNODECTL, secnode, type NodeUnderTest } from './helpers/run.js';
+import { ensureFixture } from './install-fixture.mjs';
 import { landlockUnavailable, mountNamespaceArgs, noexecUnavailable, shQuote, underLandlock, withNoexecTmpfs } from './helpers/sandbox.js';
 
 const FIXTURE = join(ROOT, 'test/fixtures/report-app');
+/** Where the fixture's packages are installed (by install-fixture.mjs). */
 const INSTALL = join(ROOT, '.cache/report-app');
 const JOURNALD = ['/lib/systemd/systemd-journald', '/usr/lib/systemd/systemd-journald'].find((p) => existsSync(p));
 const isRoot = process.geteuid?.() === 0;
@@ -231,13 +233,14 @@ describe.skipIf(!isRoot || JOURNALD === undefined)('records through a real journ
   });
 });
 
-/** Installs the fixture's pinned packages into .cache/ once (npm ci from the committed lockfile). */
+/** Installs the fixture's pinned packages into .cache/ once per lock (npm ci); returns why it failed, or ''. */
 function installFixture(): string {
-  if (existsSync(join(INSTALL, 'node_modules/.package-lock.json'))) return '';
-  mkdirSync(INSTALL, { recursive: true });
-  for (const f of ['package.json', 'package-lock.json']) cpSync(join(FIXTURE, f), join(INSTALL, f));
-  const npm = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: INSTALL, encoding: 'utf8', timeout: 300_000 });
-  return npm.status === 0 ? '' : `npm ci failed: ${npm.stderr.trim().split('\n').at(-1) ?? ''}`;
+  try {
+    ensureFixture('report-app');
+    return '';
+  } catch (e) {
+    return `npm ci failed: ${(e as Error).message.trim().split('\n').at(-1) ?? ''}`;
+  }
 }
 
 describe.each(nodes())('rollout on real packages, two hosts ($name)', (n) => {
