@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { envFor, nodes, POLICIES, ROOT, SECNODE, SECNODECTL, secnode } from './helpers/run.js';
+import { commandPath } from './helpers/sandbox.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'secnode-kiosk-'));
 const children: ChildProcess[] = [];
@@ -83,7 +84,7 @@ function unitKeys(name: string): Map<string, string[]> {
 
 /** The unit's paths mapped to this checkout: the installed launchers to dist/runtime, the app to examples/kiosk. */
 const here = (text: string) => text.replaceAll('/usr/local/bin/', `${join(ROOT, 'dist/runtime')}/`).replaceAll('/opt/kiosk', join(ROOT, 'examples/kiosk'));
-const SYSTEMD_ANALYZE = spawnSync('sh', ['-c', 'command -v systemd-analyze'], { encoding: 'utf8' }).stdout.trim();
+const SYSTEMD_ANALYZE = commandPath('systemd-analyze');
 
 describe('the kiosk systemd units', () => {
   const units = ['secnode-kiosk.service', 'secnode-kiosk-legacy.service'];

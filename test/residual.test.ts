@@ -6,12 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { makeFixtures, show, type Fixtures } from './helpers/launcher-fixtures.js';
 import { envFor, node, nodes, ROOT, run, SECNODE, SECNODECTL, secnode } from './helpers/run.js';
-import { landlockUnavailable, underLandlock } from './helpers/sandbox.js';
+import { commandPath, landlockUnavailable, underLandlock } from './helpers/sandbox.js';
 
 const RAN = "console.log('RAN');\n";
 
 /** strace by its path (the Landlock wrapper runs a path), for the kernel that "cannot check". */
-const STRACE = spawnSync('sh', ['-c', 'command -v strace'], { encoding: 'utf8' }).stdout.trim();
+const STRACE = commandPath('strace');
 
 /** Whether this user may create a user namespace here (root, or unprivileged user namespaces allowed). */
 const userNamespaces = spawnSync('unshare', ['--user', '--', 'true']).status === 0;

@@ -109,6 +109,11 @@ export function underLandlock(allow: readonly string[], command: Command): Comma
   return { cmd: process.execPath, args: [LANDLOCK_EXEC, ...grants, '--', command.cmd, ...command.args] };
 }
 
+/** The path of a command found on PATH (a path is what the Landlock wrapper runs), or '' when there is none. */
+export function commandPath(name: string): string {
+  return spawnSync('sh', ['-c', 'command -v "$1"', 'sh', name], { encoding: 'utf8' }).stdout.trim();
+}
+
 /** A fresh temporary directory and its removal. */
 export function tempDir(prefix: string): { dir: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
