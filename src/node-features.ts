@@ -1,0 +1,44 @@
+// Node-version facts in one place: the supported range secnode enforces, and the named version
+// thresholds the loader, the resolver and the guards depend on.
+
+/** A Node version as numbers (`v24.1.0` or `24.1.0`); parts that are missing read as 0. */
+export interface NodeVersion { readonly major: number; readonly minor: number; readonly patch: number }
+
+/** Parses `process.versions.node` or `process.version` so every version test compares numbers, not strings. */
+export function parseNodeVersion(version: string): NodeVersion {
+  const [major = 0, minor = 0, patch = 0] = version.replace(/^v/, '').split('.').map((p) => Number.parseInt(p, 10) || 0);
+  return { major, minor, patch };
+}
+
+/** Whether `v` is at least `major.minor.patch` (the form every threshold below is written in). */
+export function atLeast(v: NodeVersion, major: number, minor = 0, patch = 0): boolean {
+  if (v.major !== major) return v.major > major;
+  if (v.minor !== minor) return v.minor > minor;
+  return v.patch >= patch;
+}
+
+/**
+ * The Node majors secnode supports, each with its lowest release: the option table classifies exactly these
+ * majors' options (src/options/node-data.ts is read from one release of each), so under enforcement any other
+ * major is refused at start-up. 20.19 is the first 20.x with `module.register` and synchronous `require(esm)`.
+ */
+export const SUPPORTED_NODE: readonly { readonly major: number; readonly lowest: string }[] = [
+  { major: 20, lowest: '20.19.0' },
+  { major: 22, lowest: '22.0.0' },
+  { major: 24, lowest: '24.0.0' },
+  { major: 26, lowest: '26.0.0' },
+];
+
+/** Whether a Node version is in the supported range (one of SUPPORTED_NODE's majors, at or above its lowest release). */
+export function isSupportedNode(version: string): boolean {
+  const v = parseNodeVersion(version);
+  const entry = SUPPORTED_NODE.find((s) => s.major === v.major);
+  if (entry === undefined) return false;
+  const low = parseNodeVersion(entry.lowest);
+  return atLeast(v, low.major, low.minor, low.patch);
+}
+
+/** The supported range in words, for refusals and `secnodectl status` ("20.19+, 22, 24, 26"). */
+export function supportedNodeWords(): string {
+  return SUPPORTED_NODE.map((s) => (s.lowest.endsWith('.0.0') ? String(s.major) : `${s.lowest.replace(/\.0$/, '')}+`)).join(', ');
+}
