@@ -42,3 +42,38 @@ export function isSupportedNode(version: string): boolean {
 export function supportedNodeWords(): string {
   return SUPPORTED_NODE.map((s) => (s.lowest.endsWith('.0.0') ? String(s.major) : `${s.lowest.replace(/\.0$/, '')}+`)).join(', ');
 }
+
+/**
+ * Synchronous module hooks (`module.registerHooks`, https://github.com/nodejs/node/pull/55698) carry the whole load
+ * path from Node 22.22.3 and 24: on 22.15 to 22.22.2 even a pass-through sync `load` hook crashes the graph
+ * ESM → CJS → require(ESM that imports a builtin) with ERR_VM_MODULE_LINK_FAILURE (fixed in 22.22.3, see
+ * https://github.com/nodejs/node/blob/main/doc/changelogs/CHANGELOG_V22.md), so earlier versions take async hooks.
+ */
+export function hasSafeSyncHooks(v: NodeVersion): boolean {
+  return atLeast(v, 24) || (v.major === 22 && atLeast(v, 22, 22, 3));
+}
+
+/**
+ * A sync `load` hook may return a fresh `{ format, source }` object from Node 24; every 22.x crashes the same graph
+ * as above unless the hook spreads Node's own result (`{ ...next, source }`, which reads each file twice). See the
+ * load hook contract: https://nodejs.org/api/module.html#synchronous-hooks-accepted-by-moduleregisterhooks
+ */
+export function takesFreshLoadResults(v: NodeVersion): boolean {
+  return atLeast(v, 24);
+}
+
+/**
+ * Node 20 still hands out the crypto binding's SecureContext through `process.binding('crypto')` (deprecated as
+ * DEP0111, https://nodejs.org/api/deprecations.html#DEP0111), which spares loading `tls`; later majors do not.
+ */
+export function hasCryptoBindingSecureContext(v: NodeVersion): boolean {
+  return v.major === 20;
+}
+
+/**
+ * The `module-sync` exports condition exists from Node 22.10 (https://github.com/nodejs/node/pull/54648), so the
+ * static resolver adds it to the ESM conditions only from there.
+ */
+export function hasModuleSyncCondition(v: NodeVersion): boolean {
+  return atLeast(v, 22, 10);
+}

@@ -4,16 +4,16 @@ import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hasModuleSyncCondition, parseNodeVersion } from './node-features.js';
 
 /** A resolution: a file, a builtin (not checked), or why it cannot be resolved statically. */
 export type Resolution = { readonly path: string } | { readonly builtin: string } | { readonly unresolved: string };
 
 type Json = Record<string, unknown>;
 
-/** ESM conditions of the running Node (`module-sync` exists from 22.10). */
+/** ESM conditions of the running Node (`module-sync` where hasModuleSyncCondition says it exists). */
 export function importConditions(version = process.versions.node): string[] {
-  const [major = 0, minor = 0] = version.split('.').map(Number);
-  return major > 22 || (major === 22 && minor >= 10) ? ['node', 'import', 'module-sync'] : ['node', 'import'];
+  return hasModuleSyncCondition(parseNodeVersion(version)) ? ['node', 'import', 'module-sync'] : ['node', 'import'];
 }
 
 function isFile(p: string): boolean {

@@ -8,6 +8,7 @@ import type { OnBuiltin } from '../guards/guards.js';
 import { handOver, handOverCommonJs, hasUserAsyncHooks, sameBytes } from '../gate/handover.js';
 import { subjectOf } from '../gate/subject.js';
 import { gateSupplied } from '../gate/supplied.js';
+import { parseNodeVersion, takesFreshLoadResults } from '../../src/node-features.js';
 
 interface LoadResult { format?: string | null | undefined; source?: unknown; shortCircuit?: boolean }
 interface LoadContext { format?: string | null | undefined; conditions?: readonly string[] }
@@ -24,10 +25,11 @@ export const DATA_FORMATS: ReadonlySet<unknown> = new Set(['json', 'builtin', 'a
 /** Formats whose source secnode can hand over without Node's own load step. */
 const CODE_FORMATS: ReadonlySet<string> = new Set(['module', 'commonjs', 'module-typescript', 'commonjs-typescript']);
 /**
- * Node 22 crashes some graphs when a sync load hook returns a fresh result object (see NODE.md): there,
- * always spread Node's own result. Node 24+ takes fresh results, which saves reading every file twice.
+ * Node 22 crashes some graphs when a sync load hook returns a fresh result object (takesFreshLoadResults in
+ * src/node-features.ts): there, always spread Node's own result. Node 24+ takes fresh results, which saves reading
+ * every file twice.
  */
-const freshResults = Number(process.versions.node.split('.')[0]) >= 24;
+const freshResults = takesFreshLoadResults(parseNodeVersion(process.versions.node));
 
 function handOverAll(filename: string, format: unknown, source: string | Buffer): void {
   if (typeof source === 'string' && (format === undefined || format === 'commonjs' || format === 'commonjs-typescript')) {

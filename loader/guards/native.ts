@@ -7,6 +7,7 @@ import { basename } from 'node:path';
 import { existsSync, readSync } from 'node:fs';
 import { definesSymbol } from '../../src/elf.js';
 import { enforcingRule } from '../../src/policy.js';
+import { hasCryptoBindingSecureContext, parseNodeVersion } from '../../src/node-features.js';
 import type { Context } from '../context.js';
 import { asOwnLoad } from '../gate/own-load.js';
 import { NotMatchable } from './addon-libs.js';
@@ -129,7 +130,7 @@ function withoutDeprecations<T>(f: () => T): T {
  * its one-time DEP0111 warning is consumed there, so a program's own later call does not print it.
  */
 function secureContextPrototype(): object {
-  if (process.versions.node.startsWith('20.')) {
+  if (hasCryptoBindingSecureContext(parseNodeVersion(process.versions.node))) {
     try {
       const binding = withoutDeprecations(() =>
         (process as unknown as { binding(name: string): { SecureContext?: { prototype: object } } }).binding('crypto'));
