@@ -1,64 +1,17 @@
 // `secnodectl report`: reads audit records (JSONL, journalctl -o json, syslog text) and prints the enforcement
 // plan; with --fix --root DIR… adds the x bit to the files the records name where the mode is the only cause.
-import { closeSync, constants, createReadStream, fstatSync, openSync, realpathSync, statSync } from 'node:fs';
-import { isAbsolute } from 'node:path';
-import { checkOpenFd, checkPath } from '../src/check.js';
+// This file reads the arguments and the inputs and runs the steps: causes come from report-probe.ts, fixes from
+// report-fix.ts, the output from report-text.ts, the verdicts from src/plan.ts.
+import { constants, createReadStream, openSync, statSync } from 'node:fs';
 import { PackageLookup } from '../src/package-info.js';
-import { PlanBuilder, type Bit, type Cause, type Explained, type Group, type Plan, type SourceGroup } from '../src/plan.js';
-import { LineSplitter, parseLine, type ReadRecord } from '../src/records.js';
-import { explain } from '../src/why.js';
-import { fixExecBits, insideRoots, realRoots, type Fix } from './fix.js';
+import { PlanBuilder, readyAfterFix } from '../src/plan.js';
+import { LineSplitter, parseLine } from '../src/records.js';
+import { realRoots } from './fix.js';
+import { fixAll, type FileOutcome } from './report-fix.js';
+import { liveExplain } from './report-probe.js';
+import { renderJson, renderText } from './report-text.js';
 
 const USAGE = 'usage: secnodectl report [FILE|-]… [--json] [--fix --root DIR…]';
-
-/** What the operator can do for each cause. */
-const ADVICE: Record<Cause, string> = {
-  mode: 'add the x bit: secnodectl report --fix --root <app dir>',
-  noexec: 'move the code to a mount without noexec, or allow exec there (ExecPaths=, remount)',
-  lsm: 'allow execution of the file in the LSM policy (Landlock ruleset, SELinux, IMA, IPE)',
-  busy: 'find what holds it open for writing (fuser), stop it, run again',
-  unavailable: 'the kernel cannot check: Linux 6.14+, no seccomp filter on execveat, or SECNODE_EMULATE_CHECK=1',
-  'not-executable': 'the file is not on this machine: run secnodectl report or scan on the host that recorded it',
-  other: 'look at the errno in the records',
-  'passes-now': 'nothing: it passes the check now',
-};
-
-const FROM_RECORD: Record<string, [Cause, string]> = {
-  'not-executable': ['not-executable', 'not executable (not on this machine to tell: no x bit, noexec mount or LSM)'],
-  busy: ['busy', 'busy: the file was open for writing'],
-  'check-unavailable': ['unavailable', 'the kernel could not check'],
-};
-
-/** A file that passes for this user: still `mode` when it failed with EACCES and some user that may read it has no x bit. */
-function passing(fd: number, r: ReadRecord): Explained {
-  const mode = fstatSync(fd).mode & 0o7777;
-  if (r.errno === 'EACCES' && (((mode & 0o444) >> 2) & ~mode) !== 0) {
-    return { cause: 'mode', words: `passes for this user, but mode ${mode.toString(8).padStart(4, '0')} has no x bit where it has r: the user that recorded it may have none`, here: true };
-  }
-  return { cause: 'passes-now', words: 'passes the check now', here: true };
-}
-
-/** The cause for a path: from the live file when it is a regular file here, else from the record. */
-function liveExplain(emulate: boolean) {
-  return (path: string, r: ReadRecord): Explained => {
-    if (path.startsWith('/')) {
-      let fd: number | undefined;
-      try {
-        if (statSync(path).isFile()) {
-          fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-          const result = checkOpenFd(fd, path, emulate);
-          if (result.outcome === 'allowed') return passing(fd, r);
-          const why = explain(fd, result.errno);
-          return { cause: why.kind === 'executable' ? 'passes-now' : why.kind, words: why.reason, here: true };
-        }
-      } catch { /* gone or unreadable: the record says why */ } finally {
-        if (fd !== undefined) closeSync(fd);
-      }
-    }
-    const [cause, words] = FROM_RECORD[r.reason] ?? ['other', `check failed${r.errno ? ` (${r.errno})` : ''}`];
-    return { cause, words, here: false };
-  };
-}
 
 interface Options { json: boolean; fix: boolean; roots: string[]; inputs: string[] }
 
@@ -107,117 +60,6 @@ async function readAll(fds: readonly number[], plan: PlanBuilder): Promise<void>
   }
 }
 
-/** One file named by the records, what --fix did with it, and how it checks afterwards. */
-interface FileOutcome { readonly path: string; readonly action: 'fixed' | 'skipped' | 'todo' | 'ok'; readonly note: string; readonly fix?: Fix; after: string }
-
-function fixAll(plan: Plan, roots: readonly string[]): FileOutcome[] {
-  const out: FileOutcome[] = [];
-  const seen = new Set<string>();
-  for (const g of [...plan.wouldRefuse, ...plan.refused]) {
-    if (!g.bits.includes('RF')) continue;
-    for (const path of g.files) {
-      if (seen.has(path)) continue;
-      seen.add(path);
-      out.push(fixOne(path, g, roots));
-    }
-  }
-  return out;
-}
-
-function fixOne(path: string, g: Group, roots: readonly string[]): FileOutcome {
-  if (!isAbsolute(path)) return { path, action: 'skipped', note: 'not an absolute path: skipped', after: 'not checked' };
-  if (g.cause === 'mode') {
-    const fix = fixExecBits(path, roots);
-    return { path, action: fix.done ? 'fixed' : fix.note.startsWith('already') ? 'ok' : 'skipped', note: fix.done ? `mode ${fix.from} -> ${fix.to}` : fix.note, fix, after: recheck(path) };
-  }
-  let real: string;
-  try {
-    real = realpathSync(path);
-  } catch {
-    return { path, action: 'skipped', note: 'no longer exists: skipped', after: 'missing' };
-  }
-  if (!insideRoots(real, roots)) {
-    return { path, action: 'skipped', note: real === path ? 'outside the given roots: not changed' : `leads out of the roots (to ${real}): not changed`, after: recheck(path) };
-  }
-  if (g.cause === 'passes-now') return { path, action: 'ok', note: 'passes the check already', after: recheck(path) };
-  return { path, action: 'todo', note: `${g.words}: ${ADVICE[g.cause]}`, after: recheck(path) };
-}
-
-function recheck(path: string): string {
-  try {
-    const r = checkPath(path, process.env.SECNODE_EMULATE_CHECK === '1');
-    return r.outcome === 'allowed' ? 'passes' : `refused (errno ${r.errno})`;
-  } catch (e) {
-    return `cannot be checked (${(e as NodeJS.ErrnoException).code ?? 'error'})`;
-  }
-}
-
-const list = (xs: readonly string[], more: boolean) => `${xs.join(', ')}${more ? ', …' : ''}`;
-
-/** Lays out rows as columns (left-aligned text, right-aligned numbers). */
-function table(head: readonly string[], rows: readonly (readonly string[])[], numeric: ReadonlySet<number>): string[] {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: readonly string[]) => `  ${cells.map((c, i) => (numeric.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ')}`.trimEnd();
-  return [line(head), ...rows.map(line)];
-}
-
-function groupLines(title: string, groups: readonly Group[]): string[] {
-  const out = [title];
-  if (groups.length === 0) return [...out, '  (none)'];
-  const n = (x: number, more: boolean) => `${x}${more ? '+' : ''}`;
-  out.push(...table(['package', 'cause', 'bit', 'records', 'files', 'hosts', 'first', 'last'],
-    groups.map((g) => [g.package, g.cause, g.bits.join('+'), String(g.count), n(g.files.length, g.more.files), n(g.hosts.length, g.more.hosts), g.first, g.last]),
-    new Set([3, 4, 5])));
-  for (const g of groups) {
-    out.push('', `  ${g.package} (${g.cause}): ${g.words}`, `    do: ${ADVICE[g.cause]}`);
-    out.push(`    hosts: ${list(g.hosts, g.more.hosts)}`, `    processes: ${list(g.processes, g.more.processes)}`);
-    for (const f of g.files.slice(0, 10)) out.push(`    ${f}`);
-    if (g.files.length > 10 || g.more.files) out.push(`    … ${g.more.files ? 'more' : g.files.length - 10} more (--json lists them)`);
-  }
-  return out;
-}
-
-function sourceLines(title: string, groups: readonly SourceGroup[], note: string): string[] {
-  if (groups.length === 0) return [title, '  (none)'];
-  return [title, ...table(['source', 'records', 'refused', 'hosts', 'first', 'last'],
-    groups.map((g) => [JSON.stringify(g.source), String(g.count), String(g.enforced), g.hosts.join(', '), g.first, g.last]), new Set([1, 2])), `  ${note}`];
-}
-
-function human(plan: Plan, outcomes: FileOutcome[] | undefined): string {
-  const i = plan.input;
-  const bad = Object.entries(i.bad).map(([k, n]) => `${n} ${k}`).join(', ');
-  const out = [`${i.records} record(s) from ${plan.hosts.length} host(s) in ${i.lines} line(s)${bad ? `; not used: ${bad}` : ''}`];
-  if (i.bad['journal-field-elided']) out.push('  journal fields of 4096 bytes or more were shown as null: read the journal with journalctl -o json --all');
-  if (i.unknownFieldRecords > 0) out.push(`  ${i.unknownFieldRecords} record(s) with fields this version does not know (ignored): ${i.unknownFields.join(', ')}`);
-  if (i.untracked > 0) out.push(`  ${i.untracked} record(s) beyond the report's group limit were counted but not grouped`);
-  out.push('', ...groupLines('Would be refused under enforcement (from permissive runs):', plan.wouldRefuse));
-  out.push('', ...groupLines('Refused under enforcement:', plan.refused));
-  out.push('', ...sourceLines('Inline code (governed by DI):', plan.interactive, 'run it from a file instead, or keep DI off'));
-  out.push('', ...sourceLines('Generated code (eval, new Function, vm):', plan.generated, 'runs under RF and DI; refused only with SECNODE_HARDEN_GENERATED=1'));
-  out.push('', 'Hosts:', ...table(['host', 'units', 'records', 'RF', 'DI', 'first', 'last'],
-    plan.hosts.map((h) => [h.host, h.units.join(',') || '-', String(h.records), h.ready.RF.ready ? 'ready' : 'NOT READY', h.ready.DI.ready ? 'ready' : 'NOT READY', h.first, h.last]),
-    new Set([2])));
-  if (outcomes) {
-    out.push('', 'Fix:');
-    for (const o of outcomes) out.push(`  ${o.action.padEnd(7)} ${o.path}: ${o.note}  (re-check: ${o.after})`);
-    if (outcomes.length === 0) out.push('  (no files named)');
-  }
-  out.push('');
-  for (const b of ['RF', 'DI'] as const) out.push(`ready to enforce ${b}: ${plan.ready[b].ready ? 'yes' : 'no'} (${plan.ready[b].reasons.join('; ')})`);
-  return `${out.join('\n')}\n`;
-}
-
-/** After --fix: RF is ready when every file named for RF passes the check now and none was left out of the report. */
-function afterFix(plan: Plan, outcomes: readonly FileOutcome[]): Plan {
-  if (plan.ready.RF.ready || plan.hosts.length === 0) return plan;
-  const rf = [...plan.wouldRefuse, ...plan.refused].filter((g) => g.bits.includes('RF'));
-  const failing = outcomes.filter((o) => o.after !== 'passes');
-  if (plan.input.untracked > 0 || rf.some((g) => g.more.files) || failing.length > 0) {
-    return { ...plan, ready: { ...plan.ready, RF: { ready: false, reasons: [...plan.ready.RF.reasons, `after --fix: ${failing.length} file(s) still fail the check`] } } };
-  }
-  return { ...plan, ready: { ...plan.ready, RF: { ready: true, reasons: [`after --fix: all ${outcomes.length} file(s) named in the records pass the check`] } } };
-}
-
 /** Entry point of `secnodectl report`; returns the exit status (0 ready to enforce RF and DI, 1 not, 2 usage or unreadable input). */
 export async function reportCommand(args: readonly string[]): Promise<number> {
   const o = parseArgs(args);
@@ -251,10 +93,10 @@ export async function reportCommand(args: readonly string[]): Promise<number> {
   let outcomes: FileOutcome[] | undefined;
   if (o.fix) {
     outcomes = fixAll(plan, roots);
-    plan = afterFix(plan, outcomes);
+    plan = readyAfterFix(plan, outcomes.map((x) => x.after === 'passes'));
   }
   const status = plan.ready.RF.ready && plan.ready.DI.ready ? 0 : 1;
   process.stdout.on('error', () => process.exit(status)); // a reader that stops early (| head) is not an error
-  process.stdout.write(o.json ? `${JSON.stringify(outcomes ? { ...plan, fixes: outcomes } : plan, null, 2)}\n` : human(plan, outcomes));
+  process.stdout.write(o.json ? renderJson(plan, outcomes) : renderText(plan, outcomes));
   return status;
 }

@@ -229,3 +229,29 @@ function verdict(h: HostSummary, bit: Bit): Readiness {
   const fixed = h.passesNow[bit];
   return { ready: true, reasons: [fixed > 0 ? `nothing would be refused (${fixed} failed check(s) in the records pass now)` : 'nothing would be refused'] };
 }
+
+/** What the operator can do for each cause (the report's `do:` lines and --fix's notes). */
+export const ADVICE: Record<Cause, string> = {
+  mode: 'add the x bit: secnodectl report --fix --root <app dir>',
+  noexec: 'move the code to a mount without noexec, or allow exec there (ExecPaths=, remount)',
+  lsm: 'allow execution of the file in the LSM policy (Landlock ruleset, SELinux, IMA, IPE)',
+  busy: 'find what holds it open for writing (fuser), stop it, run again',
+  unavailable: 'the kernel cannot check: Linux 6.14+, no seccomp filter on execveat, or SECNODE_EMULATE_CHECK=1',
+  'not-executable': 'the file is not on this machine: run secnodectl report or scan on the host that recorded it',
+  other: 'look at the errno in the records',
+  'passes-now': 'nothing: it passes the check now',
+};
+
+/**
+ * The readiness rule after `report --fix`: RF is ready when every file named for RF passes the check now (`passes`,
+ * one entry per file --fix looked at) and the report left none out (no untracked records, no elided file lists).
+ */
+export function readyAfterFix(plan: Plan, passes: readonly boolean[]): Plan {
+  if (plan.ready.RF.ready || plan.hosts.length === 0) return plan;
+  const rf = [...plan.wouldRefuse, ...plan.refused].filter((g) => g.bits.includes('RF'));
+  const failing = passes.filter((p) => !p).length;
+  if (plan.input.untracked > 0 || rf.some((g) => g.more.files) || failing > 0) {
+    return { ...plan, ready: { ...plan.ready, RF: { ready: false, reasons: [...plan.ready.RF.reasons, `after --fix: ${failing} file(s) still fail the check`] } } };
+  }
+  return { ...plan, ready: { ...plan.ready, RF: { ready: true, reasons: [`after --fix: all ${passes.length} file(s) named in the records pass the check`] } } };
+}

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { makeRecord, syslogMessage } from '../../src/audit.js';
 import { unitFromCgroup } from '../../src/host.js';
 import { PackageLookup } from '../../src/package-info.js';
-import { bitOf, LIMITS, PlanBuilder, type Explained } from '../../src/plan.js';
+import { bitOf, LIMITS, PlanBuilder, readyAfterFix, type Explained } from '../../src/plan.js';
 import { LineSplitter, parseLine, type ReadRecord } from '../../src/records.js';
 
 const base = { v: 1, time: '2026-12-01T10:00:00.000Z', pid: 10, tid: 0, event: 'check', subject: 'import', path: '/srv/app/a.js', errno: 'EACCES',
@@ -169,6 +169,40 @@ describe('PlanBuilder', () => {
     b.badLine('not-json');
     b.badLine('other-program');
     expect(b.finish().input).toMatchObject({ lines: 3, records: 0, bad: { 'not-json': 2, 'other-program': 1 } });
+  });
+});
+
+describe('readyAfterFix', () => {
+  const build = (records: ReadRecord[]) => {
+    const b = new PlanBuilder((): Explained => ({ cause: 'mode', words: 'mode', here: true }), () => ({ name: 'pkg', version: '1.0.0' }));
+    for (const r of records) b.add(r);
+    return b.finish();
+  };
+
+  it('makes RF ready when every file --fix looked at passes now, and says how many', () => {
+    const plan = readyAfterFix(build([record(), record({ path: '/srv/app/b.js' })]), [true, true]);
+    expect(plan.ready.RF).toEqual({ ready: true, reasons: ['after --fix: all 2 file(s) named in the records pass the check'] });
+    expect(plan.ready.DI.ready).toBe(true);
+  });
+
+  it('keeps RF not ready while a file still fails, and adds the count to the reasons', () => {
+    const before = build([record(), record({ path: '/srv/app/b.js' })]);
+    const plan = readyAfterFix(before, [true, false]);
+    expect(plan.ready.RF).toEqual({ ready: false, reasons: [...before.ready.RF.reasons, 'after --fix: 1 file(s) still fail the check'] });
+  });
+
+  it('keeps RF not ready when the report left files or records out, even if every listed file passes', () => {
+    const r0 = record();
+    const elided = build(Array.from({ length: LIMITS.paths + 1 }, (_, i) => ({ ...r0, path: `/srv/app/f${i}.js` })));
+    expect(readyAfterFix(elided, [true]).ready.RF.ready).toBe(false);
+  });
+
+  it('changes nothing when RF is already ready or there are no records', () => {
+    const empty = build([]);
+    expect(readyAfterFix(empty, [])).toBe(empty);
+    const ready = build([record({ verdict: 'run', allowed: true, errno: null, reason: 'allowed' })]);
+    expect(ready.ready.RF.ready).toBe(true);
+    expect(readyAfterFix(ready, [false])).toBe(ready);
   });
 });
 
