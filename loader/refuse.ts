@@ -1,14 +1,9 @@
-// Refusing to start: one line saying what and why, one hint line, exit status 126.
+// Refusing to start from the preload: the refusal src/refusal.ts defines, then exit status 126.
 import { writeSync } from 'node:fs';
-
-/** Exit status for a refused start (the shell's "found but not executable"). */
-export const EXIT_REFUSED = 126;
+import { EXIT_REFUSED, refusalOf } from '../src/refusal.js';
 
 /** Prints a start-up refusal and ends the process with status 126. */
 export function refuseStart(err: unknown): never {
-  const e = err as { message?: string; hint?: string; code?: string };
-  const message = typeof e.message === 'string' ? e.message : String(err);
-  const code = typeof e.code === 'string' && e.code.startsWith('ERR_SECNODE_') ? ` [${e.code}]` : '';
-  writeSync(2, `${message.startsWith('secnode:') ? '' : 'secnode: '}${message}${code}\n${e.hint ?? 'hint: see the secnode README'}\n`);
+  writeSync(2, refusalOf(err));
   process.exit(EXIT_REFUSED);
 }

@@ -1,7 +1,10 @@
 // Prints the C header the secnode launcher includes (dist/runtime/launcher-table.h), generated from the
-// option table (src/options.ts) so the launcher and the in-process guards judge by one table.
+// option table (src/options.ts) so the launcher and the in-process guards judge by one table, and print their
+// refusals from one definition (src/refusal.ts, src/errors.ts).
 import { fileURLToPath } from 'node:url';
+import { enforcedBy, optionRefused } from '../src/errors.js';
 import { envTable, optionTable, type Verdict } from '../src/options.js';
+import { EXIT_REFUSED, refusalText } from '../src/refusal.js';
 
 const SN_VALUE = 0x01;
 const SN_RF = 0x02;
@@ -13,6 +16,27 @@ const SN_PREFIX = 0x20;
 /** A C string literal for ASCII text. */
 function cString(text: string): string {
   return `"${text.replace(/[\\"]/g, '\\$&').replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}"`;
+}
+
+/** A printf format from text made with the markers \x01, \x02, \x03 where the C arguments go (each becomes %s). */
+function cFormat(text: string): string {
+  const format = text.replace(/%/g, '%%').replace(/[\x01-\x03]/g, '%s');
+  return `"${format.replace(/[\\"]/g, '\\$&').replace(/\n/g, '\\n')}"`;
+}
+
+/**
+ * The launcher's refusal, from the same definitions the preload prints with (src/refusal.ts, src/errors.ts): the
+ * two-line format with its exit status, and the refused-option message, code and hint.
+ */
+function refusalDefines(): string[] {
+  const option = optionRefused('\x01', enforcedBy('\x02', '\x03'), '');
+  return [
+    `#define SN_EXIT_REFUSED ${EXIT_REFUSED}`,
+    `#define SN_REFUSAL_FORMAT ${cFormat(refusalText('\x01', 'ERR_SECNODE_\x02', '\x03').replace('ERR_SECNODE_\x02', '\x02'))} /* message, code, hint */`,
+    `#define SN_OPTION_REFUSED_FORMAT ${cFormat(option.message.replace(/^secnode: /, ''))} /* option, why, rule */`,
+    `#define SN_OPTION_REFUSED_CODE ${cString(option.code)}`,
+    `#define SN_OPTION_REFUSED_HINT ${cString(option.hint)}`,
+  ];
 }
 
 /** The refusal and timing bits of a verdict. */
@@ -35,6 +59,7 @@ export function launcherTable(): string {
   const env = [...envTable().values()].filter((e) => e.governs !== null);
   return [
     '/* launcher-table.h: generated from src/options.ts by runtime/launcher-table.ts; do not edit. */',
+    ...refusalDefines(),
     '#define SN_VALUE  0x01  /* option takes a value: "--opt value" (or "--opt=value") */',
     '#define SN_RF     0x02  /* refused when file enforcement is on (RF bit or SECNODE_RESTRICT_FILE=1) */',
     '#define SN_DI     0x04  /* refused when interactive enforcement is on (DI bit or SECNODE_DENY_INTERACTIVE=1) */',

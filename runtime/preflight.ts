@@ -1,8 +1,9 @@
 // `secnodectl preflight NODE NODE_OPTIONS ARGS…` (run by the secnode launcher only when an option that
 // Node acts on before any preload appears): refuse it under enforcement, else exec node as asked.
-import { optionRefused } from '../src/errors.js';
+import { enforcedBy, optionRefused } from '../src/errors.js';
 import { execv, readSecurebits } from '../src/kernel.js';
 import { refusedStart } from '../src/options.js';
+import { EXIT_REFUSED, refusalOf } from '../src/refusal.js';
 import { bitsHex, decodeBits } from '../src/securebits.js';
 import { readSettings } from '../src/settings.js';
 
@@ -14,14 +15,13 @@ export function preflight(args: readonly string[]): number {
     const raw = readSecurebits();
     const start = { args: rest, env: { NODE_OPTIONS: nodeOptions } };
     const refused = refusedStart(start, decodeBits(raw), readSettings(process.env).forced, (v) => v.early);
-    if (refused) throw optionRefused(refused.name, `${refused.why} (enforced by ${refused.rule})`, bitsHex(raw));
+    if (refused) throw optionRefused(refused.name, enforcedBy(refused.why, refused.rule), bitsHex(raw));
   } catch (e) {
-    const err = e as { message?: string; code?: string; hint?: string };
-    process.stderr.write(`${err.message ?? String(e)}${err.code ? ` [${err.code}]` : ''}\n${err.hint ?? 'hint: see the secnode README'}\n`);
-    return 126;
+    process.stderr.write(refusalOf(e));
+    return EXIT_REFUSED;
   }
   process.env.NODE_OPTIONS = nodeOptions;
   const errno = execv(nodeBin, ['node', ...rest]);
   process.stderr.write(`secnode: cannot execute ${nodeBin}: errno ${errno}\n`);
-  return 126;
+  return EXIT_REFUSED;
 }

@@ -32,7 +32,7 @@
 
 #include "launcher-table.h"
 
-#define EXIT_REFUSED 126
+#define EXIT_REFUSED SN_EXIT_REFUSED /* from src/refusal.ts, through the table header */
 #define EXIT_NOT_FOUND 127
 #define SECBIT_RF 0x100u
 #define SECBIT_DI 0x400u
@@ -46,9 +46,9 @@ struct gate {
   const char *di;
 };
 
-/* Prints a start-up refusal (what, then a hint line) and exits 126. */
+/* Prints a start-up refusal (what, then a hint line; the format src/refusal.ts defines) and exits 126. */
 static void __attribute__((noreturn)) refuse(const char *message, const char *code, const char *hint) {
-  dprintf(2, "secnode: %s [%s]\n%s\n", message, code, hint);
+  dprintf(2, SN_REFUSAL_FORMAT, message, code, hint);
   _exit(EXIT_REFUSED);
 }
 
@@ -63,11 +63,15 @@ static const char *rule_for(unsigned flags, const struct gate *g) {
   return NULL;
 }
 
-/* Refuses an option or variable: the same two lines as loader/refuse.ts prints for ERR_SECNODE_OPTION_REFUSED. */
+/* Refuses an option or variable: the same two lines as loader/refuse.ts prints for ERR_SECNODE_OPTION_REFUSED
+   (message, code and format generated from src/errors.ts and src/refusal.ts). */
 static void __attribute__((noreturn)) refuse_entry(const char *what, const struct sn_entry *e, const char *rule, const char *hint) {
-  dprintf(2, "secnode: refused option %s: %s (enforced by %s) [ERR_SECNODE_OPTION_REFUSED]\n%s\n", what,
-    e->why != NULL ? e->why : "Node acts on it before secnode can check what it loads", rule, hint);
-  _exit(EXIT_REFUSED);
+  const char *why = e->why != NULL ? e->why : "Node acts on it before secnode can check what it loads";
+  int n = snprintf(NULL, 0, SN_OPTION_REFUSED_FORMAT, what, why, rule);
+  if (n < 0) oom();
+  char message[n + 1];
+  snprintf(message, sizeof message, SN_OPTION_REFUSED_FORMAT, what, why, rule);
+  refuse(message, SN_OPTION_REFUSED_CODE, hint);
 }
 
 /* True when the setting is present with any value but "0" in any of its occurrences (fail closed). */
@@ -105,7 +109,7 @@ static int check_option(const char *token, const struct gate *g) {
   }
   const struct sn_entry *e = find_option(name);
   const char *rule = e != NULL ? rule_for(e->flags, g) : NULL;
-  if (rule != NULL) refuse_entry(name, e, rule, "hint: remove the option, or run without enforcement");
+  if (rule != NULL) refuse_entry(name, e, rule, SN_OPTION_REFUSED_HINT);
   return e != NULL && (e->flags & SN_VALUE) && eq == NULL;
 }
 

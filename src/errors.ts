@@ -72,6 +72,11 @@ export function optionRefused(option: string, why: string, securebits: string): 
     { option, securebits });
 }
 
+/** An option's reason with the rule that refuses it, as every refused-option message words it. */
+export function enforcedBy(why: string, rule: string): string {
+  return `${why} (enforced by ${rule})`;
+}
+
 /** A SECNODE_* setting (or install option) is unknown or has an invalid value. */
 export function invalidConfig(name: string, value: string, expected: string): SecnodeError {
   return new SecnodeError('ERR_SECNODE_INVALID_CONFIG',

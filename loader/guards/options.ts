@@ -1,6 +1,6 @@
 // Node options and channels that would load or run code out of secnode's sight.
 import { createRequire, syncBuiltinESMExports } from 'node:module';
-import { optionRefused } from '../../src/errors.js';
+import { enforcedBy, optionRefused } from '../../src/errors.js';
 import { neutralisedEnvVars, refusedStart, ruleForOption, type Governs } from '../../src/options.js';
 import type { Context } from '../context.js';
 import { guardRawSpawn } from './children.js';
@@ -14,7 +14,7 @@ function ruleFor(ctx: Context, governs: Governs): string | null {
 
 /** The error for a refused option, naming the rule that enforced it. */
 function refused(ctx: Context, option: string, why: string, rule: string): Error {
-  return optionRefused(option, `${why} (enforced by ${rule})`, ctx.hex);
+  return optionRefused(option, enforcedBy(why, rule), ctx.hex);
 }
 
 
