@@ -1,10 +1,12 @@
 // Installing secnode in a process: read the bits and settings, check the preload order, install the
 // hook backend, and gate what the process was started with.
+import { writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { invalidConfig, preloadOrder } from '../src/errors.js';
 import { readSecurebits } from '../src/kernel.js';
+import { shFallbackWarning } from '../src/launchers.js';
 import { preloadsInOrder, splitAroundSelf } from '../src/preloads.js';
 import { readSettings, type SettingsInput } from '../src/settings.js';
 import { installBackend, type Backend } from './backends/backend.js';
@@ -65,6 +67,7 @@ export function boot(as: 'preload' | 'install', main: boolean, options: Settings
     ? resolveEntry(script, process.execArgv.includes('--preserve-symlinks-main')) : undefined;
   const data: ContextData = { ...base, entry, preloads: after.flatMap((p) => (p.path === undefined ? [] : [p.path])) };
   const ctx = contextFrom(data);
+  if (as === 'preload' && main && ctx.enforcing && ctx.settings.launcher === 'sh') writeSync(2, shFallbackWarning());
   if (as === 'preload' && ctx.enforcing) {
     const named = new Set(before.map((p) => p.path));
     const earlier = [...before.map((p) => p.spec), ...foreignLoaded().filter((f) => !named.has(f))];

@@ -1,10 +1,12 @@
 #!/bin/sh
-# secnode, fallback launcher: installed as dist/runtime/secnode by the build only when the static launcher
-# (runtime/secnode.c) cannot be built. `node` with secnode's register as the very first preload, so every
-# code file Node loads passes the kernel's AT_EXECVE_CHECK. Arguments pass through untouched.
-# What it cannot stop (see the README): a shell is dynamically linked, so LD_PRELOAD, LD_AUDIT and the other
-# dynamic linker variables run code inside this very script; it passes the environment (OpenSSL, the compile
-# cache, ...) to Node unchecked, and it recognises early options by pattern, not with Node's parser.
+# secnode, fallback launcher: installed as dist/runtime/secnode where no static launcher fits (no C compiler at
+# build, no prebuilt launcher for this CPU, or an install with --ignore-scripts). `node` with secnode's register as
+# the very first preload, so every code file Node loads passes the kernel's AT_EXECVE_CHECK. Arguments pass
+# through untouched. Every process it starts carries SECNODE_LAUNCHER=sh, so under enforcement each start says so
+# on stderr and in every audit record (field "launcher").
+# What it cannot stop (docs/operations.md, "Launchers"): a shell is dynamically linked, so LD_PRELOAD, LD_AUDIT
+# and the other dynamic linker variables run code inside this very script; it passes the environment (OpenSSL,
+# the compile cache, ...) to Node unchecked, and it recognises early options by pattern, not with Node's parser.
 # Installed under a second name as dist/runtime/secnodectl (like the static launcher): then it runs the
 # operator's tool with no NODE_OPTIONS of its own, handing the caller's over as an argument.
 self=$0
@@ -22,6 +24,7 @@ if [ "${0##*/}" = secnodectl ]; then
   fi
   exec node "$root/dist/runtime/secnodectl.js" "$@"
 fi
+SECNODE_LAUNCHER=sh; export SECNODE_LAUNCHER
 register="$root/dist/loader/register.cjs"
 case $register in
   *'"'*|*'\'*) echo "secnode: cannot run from a path containing '\"' or '\\': $root" >&2; exit 126 ;;

@@ -1,5 +1,10 @@
-// `secnodectl status`: securebits, kernel support, Node and hook backend, the policy per input, settings.
+// `secnodectl status`: securebits, kernel support, the launcher installed, Node and hook backend, the loader's code
+// cache, the policy per input, settings.
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { errnoName, errnoWords, isUnavailableErrno } from '../src/errno.js';
+import { launcherKind, type LauncherKind } from '../src/launchers.js';
 import { probeCheck, readSecurebits } from '../src/kernel.js';
 import { decide, type InputKind } from '../src/policy.js';
 import { bitNames, bitsHex, decodeBits, type ExecBits } from '../src/securebits.js';
@@ -15,12 +20,47 @@ const KINDS: Readonly<Record<InputKind, string>> = {
   generated: 'code generated at run time (eval, new Function, vm)',
 };
 
+/** This package's dist/runtime/ (status.js sits in it). */
+const RUNTIME = dirname(fileURLToPath(import.meta.url));
+
+/** The launcher `secnode` runs as, and whether it gates what Node does before any preload. */
+export interface LauncherStatus {
+  readonly kind: LauncherKind['kind'];
+  /** The CPU a static launcher was built for (null when unknown or not static). */
+  readonly cpu: string | null;
+  /** Whether the installed launcher runs on this machine's CPU. */
+  readonly fits: boolean;
+  /** Whether the pre-start surface (dynamic linker variables, pre-start options) is gated: only the static launcher does. */
+  readonly preStartGated: boolean;
+}
+
+/** The launcher installed as dist/runtime/secnode. */
+function launcherStatus(): LauncherStatus {
+  const k = launcherKind(join(RUNTIME, 'secnode'));
+  const cpu = k.kind === 'static' ? k.cpu : null;
+  const fits = k.kind === 'sh-fallback' || (k.kind === 'static' && cpu === process.arch);
+  return { kind: k.kind, cpu, fits, preStartGated: k.kind === 'static' && fits };
+}
+
+/** Whether the Node running this took the loader's V8 code cache (dist/loader/shared.cjs says, see runtime/code-cache.mjs). */
+function codeCacheStatus(): 'accepted' | 'rejected' | 'none' | 'unknown' {
+  try {
+    const shared = createRequire(import.meta.url)('../loader/shared.cjs') as Record<symbol, unknown>;
+    const said = shared[Symbol.for('secnode.codeCache')];
+    return said === 'accepted' || said === 'rejected' || said === 'none' ? said : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
 /** The status report (`--json` prints it as is; version 1 of the format). */
 export interface Status {
   v: 1;
   securebits: { raw: string; names: string[] } & ExecBits;
   kernel: { check: 'supported' | 'unavailable' | 'failed'; errno: string | null; reason: string; emulated: boolean };
-  node: { version: string; backend: string };
+  launcher: LauncherStatus;
+  // Which Node the launcher would run under enforcement belongs beside `launcher` (issue 17).
+  node: { version: string; backend: string; codeCache: ReturnType<typeof codeCacheStatus> };
   policy: Record<InputKind, { mode: 'enforce' | 'permissive'; rule: string | null; onFailure: 'refuse' | 'record' | 'run' }>;
   settings: Record<string, { value: string; source: string }>;
 }
@@ -59,11 +99,26 @@ export function gatherStatus(env: NodeJS.ProcessEnv): Status {
       check, errno: errno === 0 ? null : errnoName(errno),
       reason: errno === 0 ? 'AT_EXECVE_CHECK answers' : errnoWords(errno), emulated,
     },
-    node: { version: process.version, backend: backendFor(process.version) },
+    launcher: launcherStatus(),
+    node: { version: process.version, backend: backendFor(process.version), codeCache: codeCacheStatus() },
     policy,
     settings: out,
   };
 }
+
+/** The installed launcher in words. */
+function launcherWords(l: LauncherStatus): string {
+  if (l.kind === 'static') return l.fits ? `static, linux-${l.cpu ?? '?'}` : `static, for ${l.cpu === null ? 'another CPU' : `linux-${l.cpu}`}: does NOT run on this ${process.arch} machine`;
+  if (l.kind === 'sh-fallback') return `sh fallback (no static launcher for linux-${process.arch} installed; see docs/operations.md, "Launchers")`;
+  return `${l.kind === 'missing' ? 'missing' : 'not recognised'}: reinstall secnode`;
+}
+
+const CODE_CACHE_WORDS: Readonly<Record<Status['node']['codeCache'], string>> = {
+  accepted: 'in use (the loader compiles from the cache made for this Node)',
+  rejected: 'made, but this Node turns it down: the loader compiles from source',
+  none: 'none for this Node: the loader compiles from source (node runtime/code-cache.mjs <node> makes one)',
+  unknown: 'unknown (the loader bundle could not be loaded)',
+};
 
 const onOff = (on: boolean, locked: boolean) => `${on ? 'on' : 'off'}${locked ? ', locked' : ''}`;
 
@@ -75,7 +130,10 @@ export function formatStatus(s: Status): string {
     `  restrict-file     ${onOff(b.restrictFile, b.restrictFileLocked)}`,
     `  deny-interactive  ${onOff(b.denyInteractive, b.denyInteractiveLocked)}`,
     `kernel check      ${s.kernel.check}${s.kernel.errno ? ` (${s.kernel.errno}: ${s.kernel.reason})` : ''}${s.kernel.emulated ? '; emulated check in use (mode bits and noexec only, no LSM)' : ''}`,
+    `launcher          ${launcherWords(s.launcher)}`,
+    `  pre-start        ${s.launcher.preStartGated ? 'gated (dynamic linker variables, OpenSSL, inspector, compile cache, snapshots)' : 'NOT gated: LD_PRELOAD and Node\'s pre-start options reach Node unchecked'}`,
     `node              ${s.node.version}, hook backend ${s.node.backend}`,
+    `  code cache       ${CODE_CACHE_WORDS[s.node.codeCache]}`,
     'policy',
   ];
   for (const [kind, p] of Object.entries(s.policy) as [InputKind, Status['policy'][InputKind]][]) {

@@ -39,6 +39,8 @@ export interface AuditRecord {
   readonly unit?: string;
   /** The nearest package.json (with a name) above `path`, when there is one. */
   readonly package?: PackageId;
+  /** `sh` when the sh fallback launcher started the process: its pre-start surface was not gated. */
+  readonly launcher?: 'sh';
   /** Fields left out of a syslog record so that it stays under journalctl's 4096-byte field limit. */
   readonly elided?: readonly string[];
 }
@@ -68,6 +70,8 @@ export interface RecordInput {
   readonly decision: Decision;
   readonly securebits: string;
   readonly emulated: boolean;
+  /** `sh` when the sh fallback launcher started the process (Settings.launcher). */
+  readonly launcher?: 'sh' | null;
 }
 
 /** Builds a record from a decision. */
@@ -96,6 +100,7 @@ export function makeRecord(input: RecordInput): AuditRecord {
     host: origin.host,
     ...(origin.unit === undefined ? {} : { unit: origin.unit }),
     ...(pkg === null ? {} : { package: pkg }),
+    ...(input.launcher === 'sh' ? { launcher: 'sh' as const } : {}),
   };
 }
 

@@ -13,6 +13,11 @@ export interface Settings {
   readonly emulate: boolean;
   /** Audit sinks; empty means no records. */
   readonly audit: readonly AuditSink[];
+  /**
+   * `sh` when the sh fallback launcher started this process (it sets SECNODE_LAUNCHER=sh): the pre-start surface is
+   * not gated, so every start under enforcement says so (stderr and each audit record). Only ever adds a warning.
+   */
+  readonly launcher: 'sh' | null;
   /** For each setting name, where its value came from (`env`, `option` or `default`). */
   readonly sources: Readonly<Record<string, 'env' | 'option' | 'default'>>;
 }
@@ -32,7 +37,7 @@ const FLAGS = {
   SECNODE_HARDEN_GENERATED: 'hardenGenerated',
   SECNODE_EMULATE_CHECK: 'emulateCheck',
 } as const;
-const KNOWN = new Set<string>([...Object.keys(FLAGS), 'SECNODE_AUDIT']);
+const KNOWN = new Set<string>([...Object.keys(FLAGS), 'SECNODE_AUDIT', 'SECNODE_LAUNCHER']);
 
 /** Parses a comma list of sinks: `stderr`, `syslog`, `file:/absolute/path`. */
 export function parseSinks(name: string, value: string): AuditSink[] {
@@ -74,6 +79,8 @@ export function readSettings(env: NodeJS.ProcessEnv, options: SettingsInput = {}
     ...(options.audit ? parseSinks('audit', options.audit) : []),
   ];
   sources.SECNODE_AUDIT = auditEnv ? 'env' : options.audit ? 'option' : 'default';
+  const launcher = env.SECNODE_LAUNCHER;
+  if (launcher !== undefined && launcher !== 'sh') throw invalidConfig('SECNODE_LAUNCHER', launcher, 'sh (set by the sh fallback launcher only)');
   return {
     forced: {
       restrictFile: value.restrictFile === true,
@@ -82,6 +89,7 @@ export function readSettings(env: NodeJS.ProcessEnv, options: SettingsInput = {}
     },
     emulate: value.emulateCheck === true,
     audit,
+    launcher: launcher === 'sh' ? 'sh' : null,
     sources,
   };
 }

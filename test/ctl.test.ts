@@ -15,7 +15,8 @@ const ctl = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnSync(NODE, [SE
 const statusOf = (stdout: string) => JSON.parse(stdout) as {
   securebits: { raw: string; restrictFile: boolean; restrictFileLocked: boolean; denyInteractive: boolean; denyInteractiveLocked: boolean };
   kernel: { check: string };
-  node: { version: string; backend: string };
+  launcher: { kind: string; cpu: string | null; fits: boolean; preStartGated: boolean };
+  node: { version: string; backend: string; codeCache: string };
   policy: Record<string, { mode: string; rule: string | null; onFailure: string }>;
   settings: Record<string, { value: string; source: string }>;
 };
@@ -58,6 +59,16 @@ describe('secnodectl status', () => {
     expect(s.policy.file).toMatchObject({ mode: 'enforce', rule: 'SECNODE_RESTRICT_FILE' });
     expect(s.settings.SECNODE_RESTRICT_FILE).toEqual({ value: '1', source: 'env' });
     expect(s.settings.SECNODE_AUDIT).toEqual({ value: 'stderr', source: 'env' });
+  });
+
+  it('names the launcher installed (the static one built for this CPU, gating the pre-start surface) and the code cache in use', () => {
+    const s = statusOf(ctl(['status', '--json']).stdout);
+    expect(s.launcher).toEqual({ kind: 'static', cpu: process.arch, fits: true, preStartGated: true });
+    expect(s.node.codeCache).toBe('accepted');
+    const human = ctl(['status']).stdout;
+    expect(human).toMatch(new RegExp(`^launcher +static, linux-${process.arch}$`, 'm'));
+    expect(human).toMatch(/^ {2}pre-start +gated /m);
+    expect(human).toMatch(/^ {2}code cache +in use /m);
   });
 
   it('prints a readable report and refuses bad settings', () => {

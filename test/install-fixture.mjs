@@ -14,7 +14,8 @@ export function ensureFixture(name) {
   if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new Error(`bad fixture name: ${name}`);
   const src = join(TEST, 'fixtures', name);
   const lock = readFileSync(join(src, 'package-lock.json'));
-  const stamp = createHash('sha256').update(readFileSync(join(src, 'package.json'))).update(lock).digest('hex');
+  const npmrc = existsSync(join(src, '.npmrc')) ? readFileSync(join(src, '.npmrc')) : '';
+  const stamp = createHash('sha256').update(readFileSync(join(src, 'package.json'))).update(lock).update(npmrc).digest('hex');
   const dest = join(CACHE, name);
   const stampFile = join(dest, '.installed');
   if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return dest;
@@ -24,6 +25,8 @@ export function ensureFixture(name) {
   mkdirSync(tmp, { recursive: true });
   copyFileSync(join(src, 'package.json'), join(tmp, 'package.json'));
   copyFileSync(join(src, 'package-lock.json'), join(tmp, 'package-lock.json'));
+  // A fixture's own npm settings (the arm64 one installs packages for another CPU: force=true).
+  if (existsSync(join(src, '.npmrc'))) copyFileSync(join(src, '.npmrc'), join(tmp, '.npmrc'));
   execFileSync('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: tmp, stdio: ['ignore', 'ignore', 'inherit'], timeout: 600_000 });
   writeFileSync(join(tmp, '.installed'), stamp);
   rmSync(dest, { recursive: true, force: true });

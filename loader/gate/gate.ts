@@ -14,6 +14,7 @@ function record(ctx: Context, kind: InputKind, subject: Subject, target: Target,
   if (ctx.auditor.active) {
     ctx.auditor.write(makeRecord({
       subject, target, parent, errno: result?.errno ?? null, decision, securebits: ctx.hex, emulated: result?.emulated ?? false,
+      launcher: ctx.settings.launcher,
     }));
   }
   return decision;

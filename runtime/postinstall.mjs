@@ -1,0 +1,52 @@
+// Install-time steps (package.json "postinstall"; the build runs the launcher step too). Each step is one function
+// in STEPS: it gets the package root, does its work, and returns a line to print or null. A step that fails prints
+// a warning and never fails the install: what it would have made is then missing and `secnodectl status` says so.
+// Steps run from dist/ only: in a clone, npm runs postinstall before `prepare` builds, and the build runs them.
+import { chmodSync, copyFileSync, existsSync, renameSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Copies `from` over `to` through a temporary name (a running launcher is never half written), mode 0755. */
+function replaceFile(from, to) {
+  const tmp = `${to}.${process.pid}.tmp`;
+  copyFileSync(from, tmp);
+  chmodSync(tmp, 0o755);
+  renameSync(tmp, to);
+}
+
+/**
+ * Puts the static launcher built for this CPU in place as dist/runtime/secnode and secnodectl (one binary, two
+ * names); where the package has none for this CPU, the sh fallback takes both names and the line returned says so.
+ * `fallbackOnly` installs the fallback whatever is built (the build, when npm packs).
+ */
+export async function installLauncher(root = ROOT, { fallbackOnly = false } = {}) {
+  const runtime = join(root, 'dist', 'runtime');
+  const { launcherFileName, launcherKind, SH_FALLBACK_LIMITS } = await import(pathToFileURL(join(root, 'dist', 'src', 'launchers.js')).href);
+  const built = join(runtime, 'launchers', launcherFileName(process.arch));
+  const kind = launcherKind(built);
+  const fits = !fallbackOnly && kind.kind === 'static' && kind.cpu === process.arch;
+  for (const name of ['secnode', 'secnodectl']) replaceFile(fits ? built : join(root, 'runtime', 'secnode.sh'), join(runtime, name));
+  if (fits || fallbackOnly) return null;
+  return `secnode: warning: no static launcher for linux-${process.arch} in this package; installed the sh fallback: ${SH_FALLBACK_LIMITS}`;
+}
+
+/** The steps, in order: [name, step]. Add install-time work here, one function each. */
+export const STEPS = [['launcher', installLauncher]];
+
+/** Runs every step; returns 0 whatever happens (a failed step is a warning). */
+export async function runSteps(root = ROOT) {
+  if (!existsSync(join(root, 'dist', 'runtime', 'secnodectl.js'))) return 0; // a clone before its build
+  for (const [name, step] of STEPS) {
+    try {
+      const note = await step(root);
+      if (note !== null) process.stderr.write(`${note}\n`);
+    } catch (e) {
+      process.stderr.write(`secnode postinstall: warning: step ${name} failed: ${e instanceof Error ? e.message : String(e)}\n`);
+    }
+  }
+  return 0;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) process.exitCode = await runSteps();
