@@ -2,9 +2,8 @@
 // package declares (dist/runtime/launchers/secnode-linux-<cpu>, from runtime/secnode.c): the host's with $CC (or
 // cc), the others with Debian's cross compilers ($CC_<CPU>, e.g. CC_ARM64, or <triplet>-gcc). Then the launcher for
 // this CPU is put in place as dist/runtime/secnode and secnodectl (runtime/postinstall.mjs, the same step an
-// install runs), else the sh fallback, with one warning that says why. When npm packs (`npm pack`, `npm publish`),
-// the packed dist/runtime/secnode is the sh fallback: an install puts the one for its CPU in place, and an install
-// with --ignore-scripts keeps the fallback, which says so at every start under enforcement.
+// install runs), else the sh fallback, with one warning that says why. What npm packs is decided after the build,
+// by runtime/postinstall.mjs in "prepare" (the packed launcher is the sh fallback).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -60,10 +59,4 @@ for (const [cpu, why] of failed) {
   process.stderr.write(`secnode build: warning: cannot build the static launcher for linux-${cpu} (${why}); `
     + `${installs} on ${cpu} get the sh fallback: ${SH_FALLBACK_LIMITS}\n`);
 }
-const packing = process.env.npm_command === 'pack' || process.env.npm_command === 'publish';
-if (packing) {
-  // The tarball's launcher is the fallback; "postinstall" (and "postpack", for this checkout) put the static one in place.
-  await installLauncher(ROOT, { fallbackOnly: true });
-} else {
-  await installLauncher(ROOT);
-}
+await installLauncher(ROOT);

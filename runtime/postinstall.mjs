@@ -2,6 +2,9 @@
 // in STEPS: it gets the package root, does its work, and returns a line to print or null. A step that fails prints
 // a warning and never fails the install: what it would have made is then missing and `secnodectl status` says so.
 // Steps run from dist/ only: in a clone, npm runs postinstall before `prepare` builds, and the build runs them.
+// When npm packs (`npm pack`, `npm publish`: "prepare" runs this after the build), the packed launcher is the sh
+// fallback instead, so that an install with --ignore-scripts gets it rather than a binary for the packer's CPU;
+// "postpack" then puts this checkout's own launcher back.
 import { chmodSync, copyFileSync, existsSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -35,9 +38,18 @@ export async function installLauncher(root = ROOT, { fallbackOnly = false } = {}
 /** The steps, in order: [name, step]. Add install-time work here, one function each. */
 export const STEPS = [['launcher', installLauncher]];
 
+/** Whether npm runs this as "prepare" of `npm pack` or `npm publish` (npm_command is the outer command there). */
+function packing() {
+  return process.env.npm_lifecycle_event === 'prepare' && ['pack', 'publish'].includes(process.env.npm_command ?? '');
+}
+
 /** Runs every step; returns 0 whatever happens (a failed step is a warning). */
 export async function runSteps(root = ROOT) {
   if (!existsSync(join(root, 'dist', 'runtime', 'secnodectl.js'))) return 0; // a clone before its build
+  if (packing()) {
+    await installLauncher(root, { fallbackOnly: true });
+    return 0;
+  }
   for (const [name, step] of STEPS) {
     try {
       const note = await step(root);
