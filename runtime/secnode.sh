@@ -4,8 +4,8 @@
 # the very first preload, so every code file Node loads passes the kernel's AT_EXECVE_CHECK. Arguments pass
 # through untouched. Every process it starts carries SECNODE_LAUNCHER=sh, so under enforcement each start says so
 # on stderr and in every audit record (field "launcher").
-# What it cannot stop (docs/operations.md, "Launchers"): a shell is dynamically linked, so LD_PRELOAD, LD_AUDIT
-# and the other dynamic linker variables run code inside this very script; it passes the environment (OpenSSL,
+# What it cannot stop (docs/operations.md, "Launchers and install paths"): a shell is dynamically linked, so
+# LD_PRELOAD, LD_AUDIT and the other dynamic linker variables run code inside this very script; it passes the environment (OpenSSL,
 # the compile cache, ...) to Node unchecked, and it recognises early options by pattern, not with Node's parser.
 # Installed under a second name as dist/runtime/secnodectl (like the static launcher): then it runs the
 # operator's tool with no NODE_OPTIONS of its own, handing the caller's over as an argument.

@@ -109,7 +109,7 @@ export function gatherStatus(env: NodeJS.ProcessEnv): Status {
 /** The installed launcher in words. */
 function launcherWords(l: LauncherStatus): string {
   if (l.kind === 'static') return l.fits ? `static, linux-${l.cpu ?? '?'}` : `static, for ${l.cpu === null ? 'another CPU' : `linux-${l.cpu}`}: does NOT run on this ${process.arch} machine`;
-  if (l.kind === 'sh-fallback') return `sh fallback (no static launcher for linux-${process.arch} installed; see docs/operations.md, "Launchers")`;
+  if (l.kind === 'sh-fallback') return `sh fallback (no static launcher for linux-${process.arch} installed; see docs/operations.md, "Launchers and install paths")`;
   return `${l.kind === 'missing' ? 'missing' : 'not recognised'}: reinstall secnode`;
 }
 

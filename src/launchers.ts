@@ -44,7 +44,7 @@ export function launcherKind(path: string): LauncherKind {
 
 /** What the sh fallback cannot do, in the words the build, the install and every start under enforcement use. */
 export const SH_FALLBACK_LIMITS = 'the sh fallback launcher cannot stop LD_PRELOAD and the other dynamic linker variables '
-  + 'nor gate Node\'s pre-start options (see docs/operations.md, "Launchers")';
+  + 'nor gate Node\'s pre-start options (see docs/operations.md, "Launchers and install paths")';
 
 /** The line a process started by the sh fallback prints at start under enforcement. */
 export function shFallbackWarning(): string {

@@ -93,12 +93,11 @@ describe.each(nodes())('an app that depends on secnode ($name)', (n) => {
 });
 
 /**
- * Runs a README command line through `sh` from the repo root, with the chosen Node first on PATH.
- * `npx secnode` in the repo installs the repo into npx's cache on first use, which would run its
- * `prepare` script (a rebuild of dist/ under the running suite): scripts are off for npm here.
+ * Runs a README command line through `sh` from the repo root, with the chosen Node first on PATH and
+ * dist/runtime on PATH (the Quick start's `export PATH="$PWD/dist/runtime:$PATH"`).
  */
 function readme(n: NodeUnderTest, line: string): Run {
-  const r = spawnSync('/bin/sh', ['-c', line], { cwd: ROOT, env: envFor(n, { npm_config_ignore_scripts: 'true' }), encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync('/bin/sh', ['-c', line], { cwd: ROOT, env: envFor(n), encoding: 'utf8', timeout: 120_000 });
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -107,8 +106,8 @@ const RF_DI = `${process.execPath} ${SECNODECTL} exec --restrict-file --deny-int
 
 describe.each(nodes())('the README examples, as the README runs them ($name)', (n) => {
   it.each([
-    { policy: 'no bits', line: 'npx secnode examples/hello/main.mjs', stdout: HELLO },
-    { policy: 'RF+DI', line: `${RF_DI} npx secnode examples/hello/main.mjs`, stdout: HELLO },
+    { policy: 'no bits', line: 'secnode examples/hello/main.mjs', stdout: HELLO },
+    { policy: 'RF+DI', line: `${RF_DI} secnode examples/hello/main.mjs`, stdout: HELLO },
     { policy: 'no bits', line: 'node --import secnode/register examples/preload/app.mjs',
       stdout: 'permissive: no exec securebits set; every file is still checked (record with SECNODE_AUDIT=stderr)\n' },
     { policy: 'RF+DI', line: `${RF_DI} node --import secnode/register examples/preload/app.mjs`,
