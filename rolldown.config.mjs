@@ -1,5 +1,5 @@
 // Bundles the in-process loader into single CommonJS files: one file to load and no ES module
-// namespace objects for builtins keeps secnode's start-up cost near the floor (see README, Performance).
+// namespace objects for builtins keeps secnode's start-up cost near the floor (see docs/performance.md).
 import { defineConfig } from 'rolldown';
 
 export default defineConfig({

@@ -9,7 +9,7 @@ export type { InstallOptions } from './install.js';
 export type { Backend } from './backends/backend-choice.js';
 
 /**
- * Installs secnode's checks in this process (see README, "Embedding"): later imports, requires and
+ * Installs secnode's checks in this process (see docs/reference.md, "The library"): later imports, requires and
  * workers are checked; settings can only add restrictions. Throws errors with a `code`.
  */
 export function install(options: InstallOptions = {}): Installed {

@@ -1,7 +1,7 @@
 // Build step: secnode's shared loader code (dist/loader/shared-code.cjs) is compiled, in each process,
-// from a V8 code cache made here for each Node named, so a start skips most of compiling it (README,
-// Performance). The cache sits next to the code and has its trust: whoever can write one can write the
-// other. A cache V8 does not accept (another Node, other V8 flags) is ignored and the code compiles as usual.
+// from a V8 code cache made here for each Node named, so a start skips most of compiling it (docs/performance.md).
+// The cache sits next to the code and has its trust: whoever can write one can write the other. A cache V8 does
+// not accept (another Node, other V8 flags) is ignored and the code compiles as usual.
 // `node runtime/code-cache.mjs [node-binary ...]`: the Node running it when none is named.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';

@@ -1,7 +1,7 @@
 // Build step: secnode's own runtime dependencies (acorn, koffi and its native package, source-map-support
 // and what it needs) get the x bit wherever they have r, like secnode's own dist/ files, so that an app
 // importing the library ('secnode') runs under RF. npm installs package files 0644; an app that installs
-// secnode from the registry runs `secnodectl scan --fix <app>` instead (the README says so).
+// secnode from the registry runs `secnodectl scan --fix <app>` instead (the README's rollout says so).
 import { chmodSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';

@@ -1,4 +1,4 @@
-// Kernel constants from include/uapi/linux (see shared design KERNEL.md).
+// Kernel constants from include/uapi/linux (see docs/design.md, "The kernel contract").
 
 /** `AT_EMPTY_PATH`: operate on the fd itself. */
 export const AT_EMPTY_PATH = 0x1000;

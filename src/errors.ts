@@ -36,7 +36,7 @@ export function execDenied(path: string, errno: number, securebits: string, rule
 export function generatedDenied(source: string, securebits: string): SecnodeError {
   return new SecnodeError('ERR_SECNODE_EXEC_DENIED',
     `secnode: refused code generated at run time (${source}): it has no file to check (enforced by SECNODE_HARDEN_GENERATED)`,
-    'hint: unset SECNODE_HARDEN_GENERATED if this program needs to generate code (see the README, "Generated code")',
+    'hint: unset SECNODE_HARDEN_GENERATED if this program needs to generate code (see docs/compatibility.md, "Generated code")',
     { source, securebits, rule: 'SECNODE_HARDEN_GENERATED' });
 }
 

@@ -43,7 +43,7 @@ beforeAll(() => {
       + `[evil_sect]\nmodule = ${join('MODS', 'fips.so')}\nactivate = 1\n`, 0o644],
     'package.json': [JSON.stringify({ name: 'p', scripts: { pwn: 'echo x >> "$MARKER"' } }), 0o644],
     'sea.json': [JSON.stringify({ main: 'pwn.js', output: 'sea.blob', useSnapshot: true, disableExperimentalSEAWarning: true }), 0o644],
-    // Config files' preloads lose to NODE_OPTIONS, which secnode always sets (README): a neutral option here.
+    // Config files' preloads lose to NODE_OPTIONS, which secnode always sets (docs/threat-model.md): a neutral option here.
     'node.config.json': [JSON.stringify({ nodeOptions: { title: 'cfg' } }), 0o644],
     'cfg.json': [JSON.stringify({ nodeOptions: { title: 'cfg' } }), 0o644],
     'fake-node': ['#!/bin/sh\necho "fake node ran: $*"\n', 0o755],

@@ -153,7 +153,7 @@ describe.each(nodes())('worker eval: true and data: URLs are generated code ($na
   });
 });
 
-// The README's residual risk, as it is: Node 26 prints the guarded Worker as `Proxy(…)`; nothing else of
+// docs/threat-model.md's residual risk, as it is: Node 26 prints the guarded Worker as `Proxy(…)`; nothing else of
 // the identity case differs from node (below Node 26 the vector table compares it with node whole).
 describe.each(nodes().filter((n) => n.major >= 26))('util.inspect of the guarded Worker ($name)', (n) => {
   it('no bits: node\'s output, with the class shown as Proxy([class Worker …]) and nothing else changed', () => {

@@ -1,4 +1,4 @@
-// README claims proved with real processes: secnodectl exec's settings, the kernel check failing
+// Documented claims (README and docs/) proved with real processes: secnodectl exec's settings, the kernel check failing
 // (ENOSYS/EPERM/prctl, injected with strace), data: preloads and the REPL as inline code, and the
 // audit record's fields for every subject.
 import { spawnSync } from 'node:child_process';
@@ -299,7 +299,7 @@ describe.each(nodes())('audit records: every field and subject ($name)', (m) => 
   });
 });
 
-describe('the inspector is governed by DI, not RF (README side doors)', () => {
+describe('the inspector is governed by DI, not RF (docs/threat-model.md side doors)', () => {
   const script = "const i = require('node:inspector');\n"
     + "try { i.open(0, '127.0.0.1'); console.log('opened', typeof i.url()); i.close(); } catch (e) { console.log('refused', e.code, e.source, e.rule); }\n";
   it.each([

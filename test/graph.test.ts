@@ -253,7 +253,7 @@ describe.each(nodes())('$name', (n) => {
         const r = runIn(fx, c, n, door, 'none');
         if (n.major < 22 && runsBeforeRegister(c, door)) {
           // Node 20 reruns `--require` preloads inside the hooks thread that module.register() starts; a
-          // preload that runs before secnode/register cannot be kept out of it (README: Node 20 limits).
+          // preload that runs before secnode/register cannot be kept out of it (docs/threat-model.md: Node 20 limits).
           expect({ status: r.status, stdout: new Set(lines(r.stdout)), stderr: normalized(r.stderr) })
             .toEqual({ status: plain.status, stdout: new Set(lines(plain.stdout)), stderr: normalized(plain.stderr) });
           return;

@@ -204,7 +204,7 @@ describe.each(nodes())('$name', (n) => {
     });
     it.each(ORDER_CASES)('no bits: $name runs (each preload once, as with node; twice on Node 20)', ({ args, vars }) => {
       // Node 20 reruns `--require` preloads inside the hooks thread that module.register() starts, for any
-      // module.register() user; one that runs before secnode/register cannot be kept out (README: Node 20).
+      // module.register() user; one that runs before secnode/register cannot be kept out (docs/threat-model.md: Node 20 limits).
       const r = plain(args, opts(n), vars);
       if (n.major >= 22) expectRan(r, 'other\n1\n');
       else expect({ status: r.status, lines: r.stdout.split('\n').sort(), stderr: r.stderr }).toEqual({ status: 0, lines: ['', '1', 'other', 'other'], stderr: '' });

@@ -1,4 +1,4 @@
-// The kernel's interpreter matrix (KERNEL.md, "The selftest matrix"), run for real: every input kind ×
+// The kernel's interpreter matrix (the kernel's own selftest matrix for AT_EXECVE_CHECK; docs/design.md, "The kernel contract"), run for real: every input kind ×
 // the four policies (bits set with their locks by `secnodectl exec`) × both Node versions × three front doors.
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';

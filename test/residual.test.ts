@@ -1,4 +1,4 @@
-// The README's "What secnode cannot see" and its limits, shown as they are on the real kernel: a new user
+// docs/threat-model.md's "What secnode cannot see" and the README's limits, shown as they are on the real kernel: a new user
 // namespace drops the securebits, the emulated check cannot see an LSM, and a register() made inside a
 // hooks thread (guarded like any: its source is attributed, a refused one ends the process).
 import { spawnSync } from 'node:child_process';

@@ -2,7 +2,7 @@
 // Hooks modules and their imports load through secnode's async hooks (registered first in that thread);
 // `require()`, addons, workers, children and generated code there meet the same guards as elsewhere.
 // A `register()` made inside the hooks thread is asynchronous there: its module still loads through
-// secnode's hooks, but no verifier is stacked above it (see the README, residual risks).
+// secnode's hooks, but no verifier is stacked above it (see docs/threat-model.md, residual risks).
 import { readSecurebits } from '../../src/kernel.js';
 import type { Context } from '../context.js';
 import { installGuards } from '../guards/guards.js';

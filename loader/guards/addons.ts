@@ -47,7 +47,7 @@ export function guardAddons(ctx: Context): void {
       if (restrictFile !== null) {
         if (err instanceof NotMatchable) {
           throw uncheckable(ctx, 'addon', filename, `the libraries it needs cannot be checked: ${err.message}`,
-            'hint: give each library the addon needs a DT_SONAME equal to the name it is needed by (see the README, "Native addons")', restrictFile);
+            'hint: give each library the addon needs a DT_SONAME equal to the name it is needed by (see docs/threat-model.md, "Side doors": native addons)', restrictFile);
         }
         throw renamed(err, names, filename);
       }

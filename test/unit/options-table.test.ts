@@ -1,5 +1,5 @@
 // The option table is complete for every Node binary at hand (each option, alias and documented
-// environment variable has a verdict), classifies the dangerous ones as the README says, and reads
+// environment variable has a verdict), classifies the dangerous ones as docs/reference.md says, and reads
 // NODE_OPTIONS exactly as Node does (checked against real Node).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';

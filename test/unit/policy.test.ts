@@ -22,7 +22,7 @@ import { readSettings } from '../../src/settings.js';
 // ---------------------------------------------------------------------------------------------------
 
 /**
- * The oracle: README's decision table and KERNEL.md's result table, written out cell by cell as
+ * The oracle: the README's decision table and the kernel's result table (docs/design.md, "The kernel contract"), written out cell by cell as
  * literals (nothing here is computed the way policy.ts computes it).
  *
  * Each cell is "verdict reason rule", for the four policies the kernel documents. `rule` is the bit
