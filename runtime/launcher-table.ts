@@ -58,7 +58,7 @@ export function launcherTable(): string {
   const options = [...optionTable().values()].sort((a, b) => byStrcmp(a.name, b.name));
   const env = [...envTable().values()].filter((e) => e.governs !== null);
   return [
-    '/* launcher-table.h: generated from src/options.ts by runtime/launcher-table.ts; do not edit. */',
+    '/* launcher-table.h: generated from src/options.ts, src/refusal.ts and src/errors.ts by runtime/launcher-table.ts; do not edit. */',
     ...refusalDefines(),
     '#define SN_VALUE  0x01  /* option takes a value: "--opt value" (or "--opt=value") */',
     '#define SN_RF     0x02  /* refused when file enforcement is on (RF bit or SECNODE_RESTRICT_FILE=1) */',
