@@ -220,12 +220,18 @@ function invalid(fn: () => unknown): Record<string, unknown> {
 describe('readSettings', () => {
   it('defaults to nothing forced, no audit, every source default', () => {
     expect(readSettings({ PATH: '/bin', NODE_OPTIONS: '--require x' })).toEqual({
-      forced: NOTHING, emulate: false, audit: [],
+      forced: NOTHING, emulate: false, audit: [], launcher: null,
       sources: {
         SECNODE_RESTRICT_FILE: 'default', SECNODE_DENY_INTERACTIVE: 'default', SECNODE_HARDEN_GENERATED: 'default',
         SECNODE_EMULATE_CHECK: 'default', SECNODE_AUDIT: 'default',
       },
     });
+  });
+
+  it('SECNODE_LAUNCHER=sh (set by the sh fallback launcher) is read as launcher sh and forces nothing; other values are refused', () => {
+    const s = readSettings({ SECNODE_LAUNCHER: 'sh' });
+    expect({ launcher: s.launcher, forced: s.forced, emulate: s.emulate }).toEqual({ launcher: 'sh', forced: NOTHING, emulate: false });
+    expect(() => readSettings({ SECNODE_LAUNCHER: 'static' })).toThrow(expect.objectContaining({ code: 'ERR_SECNODE_INVALID_CONFIG', setting: 'SECNODE_LAUNCHER' }));
   });
 
   it.each([
