@@ -2,6 +2,7 @@
 // Node acts on before any preload appears): refuse it under enforcement, else exec node as asked.
 import { enforcedBy, optionRefused } from '../src/errors.js';
 import { execv, readSecurebits } from '../src/kernel.js';
+import { shFallbackWarning } from '../src/launchers.js';
 import { refusedStart } from '../src/options.js';
 import { EXIT_REFUSED, refusalOf } from '../src/refusal.js';
 import { bitsHex, decodeBits } from '../src/securebits.js';
@@ -11,13 +12,17 @@ import { readSettings } from '../src/settings.js';
 export function preflight(args: readonly string[]): number {
   const [nodeBin, nodeOptions = '', ...rest] = args;
   if (nodeBin === undefined) return 2;
+  let fallback = false;
   try {
     const raw = readSecurebits();
+    const settings = readSettings(process.env);
+    fallback = settings.launcher === 'sh';
     const start = { args: rest, env: { NODE_OPTIONS: nodeOptions } };
-    const refused = refusedStart(start, decodeBits(raw), readSettings(process.env).forced, (v) => v.early);
+    const refused = refusedStart(start, decodeBits(raw), settings.forced, (v) => v.early);
     if (refused) throw optionRefused(refused.name, enforcedBy(refused.why, refused.rule), bitsHex(raw));
   } catch (e) {
-    process.stderr.write(refusalOf(e));
+    // A refused start is a start under enforcement: the sh fallback says so here too (the preload would, had it run).
+    process.stderr.write(`${fallback ? shFallbackWarning() : ''}${refusalOf(e)}`);
     return EXIT_REFUSED;
   }
   process.env.NODE_OPTIONS = nodeOptions;

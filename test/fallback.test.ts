@@ -4,6 +4,7 @@
 import { chmodSync, copyFileSync, cpSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shFallbackWarning } from '../src/launchers.js';
 import { nodes, ROOT, run } from './helpers/run.js';
 import { tempDir } from './helpers/sandbox.js';
 
@@ -35,15 +36,26 @@ describe.each(nodes())('the sh fallback launcher ($name)', (n) => {
     expect(run(join(bin, 'secnode'), ['no.js'], opts('none'))).toMatchObject({ status: 0, stdout: 'no ran\n', stderr: '' });
   });
 
-  it('RF: a 0644 entry is refused with exit 126', () => {
+  it('RF: a 0644 entry is refused with exit 126, after the line that says the sh fallback started it', () => {
     const r = run(join(bin, 'secnode'), ['no.js'], opts('RF'));
     expect([r.status, r.stdout]).toEqual([126, '']);
+    expect(r.stderr.startsWith(shFallbackWarning())).toBe(true);
     expect(r.stderr).toContain('[ERR_SECNODE_EXEC_DENIED]');
+  });
+
+  it('RF: an allowed run says it was started by the sh fallback, on stderr and in every audit record', () => {
+    const r = run(join(bin, 'secnode'), ['ok.js'], opts('RF', { SECNODE_AUDIT: 'stderr' }));
+    expect([r.status, r.stdout]).toEqual([0, 'ok \n']);
+    const [first = '', ...records] = r.stderr.split('\n').filter((l) => l !== '');
+    expect(`${first}\n`).toBe(shFallbackWarning());
+    expect(records.length).toBeGreaterThan(0);
+    for (const line of records) expect(JSON.parse(line)).toMatchObject({ launcher: 'sh' });
   });
 
   it('RF+DI: --inspect goes to secnodectl preflight, which refuses it before Node starts', () => {
     const r = run(join(bin, 'secnode'), ['--inspect', 'ok.js'], opts('RF+DI'));
     expect([r.status, r.stdout]).toEqual([126, '']);
+    expect(r.stderr.startsWith(shFallbackWarning())).toBe(true);
     expect(r.stderr).not.toContain('Debugger listening');
     expect(r.stderr).toMatch(/ERR_SECNODE_(OPTION_REFUSED|INTERACTIVE_DENIED)/);
   });
