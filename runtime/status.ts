@@ -4,6 +4,8 @@ import { probeCheck, readSecurebits } from '../src/kernel.js';
 import { decide, type InputKind } from '../src/policy.js';
 import { bitNames, bitsHex, decodeBits, type ExecBits } from '../src/securebits.js';
 import { readSettings, type Settings } from '../src/settings.js';
+import { isSupportedNode, supportedNodeWords } from '../src/node-features.js';
+import { nodeUnderEnforcement, readPins } from '../src/pinned-node.js';
 import { backendFor } from '../loader/backends/backend-choice.js';
 
 /** What each input kind means, for people. */
@@ -20,7 +22,9 @@ export interface Status {
   v: 1;
   securebits: { raw: string; names: string[] } & ExecBits;
   kernel: { check: 'supported' | 'unavailable' | 'failed'; errno: string | null; reason: string; emulated: boolean };
-  node: { version: string; backend: string };
+  node: { version: string; backend: string; supported: boolean; supportedRange: string };
+  /** Which Node the launcher runs under enforcement: the pinned binaries and the one this PATH would give. */
+  enforcementNode: { pinFile: string; pinned: string[]; problem: string | null; wouldRun: string | null; refused: string | null };
   policy: Record<InputKind, { mode: 'enforce' | 'permissive'; rule: string | null; onFailure: 'refuse' | 'record' | 'run' }>;
   settings: Record<string, { value: string; source: string }>;
 }
@@ -33,6 +37,12 @@ function settingValues(s: Settings): Record<string, string> {
     SECNODE_EMULATE_CHECK: s.emulate ? '1' : '0',
     SECNODE_AUDIT: s.audit.map((a) => (a.kind === 'file' ? `file:${a.path}` : a.kind)).join(',') || '(none)',
   };
+}
+
+function enforcementNode(env: NodeJS.ProcessEnv): Status['enforcementNode'] {
+  const pins = readPins();
+  const { node, refused } = nodeUnderEnforcement(env.PATH, pins);
+  return { pinFile: pins.file, pinned: [...pins.paths], problem: pins.problem, wouldRun: node, refused };
 }
 
 /** Gathers the status of this process (its securebits are inherited by everything it starts). */
@@ -59,7 +69,8 @@ export function gatherStatus(env: NodeJS.ProcessEnv): Status {
       check, errno: errno === 0 ? null : errnoName(errno),
       reason: errno === 0 ? 'AT_EXECVE_CHECK answers' : errnoWords(errno), emulated,
     },
-    node: { version: process.version, backend: backendFor(process.version) },
+    node: { version: process.version, backend: backendFor(process.version), supported: isSupportedNode(process.version), supportedRange: supportedNodeWords() },
+    enforcementNode: enforcementNode(env),
     policy,
     settings: out,
   };
@@ -75,7 +86,9 @@ export function formatStatus(s: Status): string {
     `  restrict-file     ${onOff(b.restrictFile, b.restrictFileLocked)}`,
     `  deny-interactive  ${onOff(b.denyInteractive, b.denyInteractiveLocked)}`,
     `kernel check      ${s.kernel.check}${s.kernel.errno ? ` (${s.kernel.errno}: ${s.kernel.reason})` : ''}${s.kernel.emulated ? '; emulated check in use (mode bits and noexec only, no LSM)' : ''}`,
-    `node              ${s.node.version}, hook backend ${s.node.backend}`,
+    `node              ${s.node.version}, hook backend ${s.node.backend}${s.node.supported ? '' : `; outside the supported range (${s.node.supportedRange}): refused under enforcement`}`,
+    `enforcement node  ${s.enforcementNode.wouldRun ?? `none: ${s.enforcementNode.refused ?? ''}`}`,
+    `  pinned            ${s.enforcementNode.problem ?? s.enforcementNode.pinned.join(', ')} (${s.enforcementNode.pinFile})`,
     'policy',
   ];
   for (const [kind, p] of Object.entries(s.policy) as [InputKind, Status['policy'][InputKind]][]) {

@@ -1,4 +1,5 @@
 // Audit records (versioned JSON Lines) and their sinks: stderr, an append-only file, syslog, a channel.
+import { isSupportedNode } from './node-features.js';
 import { channel } from 'node:diagnostics_channel';
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -39,11 +40,13 @@ export interface AuditRecord {
   readonly unit?: string;
   /** The nearest package.json (with a name) above `path`, when there is one. */
   readonly package?: PackageId;
+  /** The Node version, only when it is outside secnode's supported range (such a Node runs only with no enforcement). */
+  readonly unsupportedNode?: string;
   /** Fields left out of a syslog record so that it stays under journalctl's 4096-byte field limit. */
   readonly elided?: readonly string[];
 }
 
-let origin: { host: string; unit: string | undefined } | undefined;
+let origin: { host: string; unit: string | undefined; unsupportedNode: string | undefined } | undefined;
 const packages = new PackageLookup();
 
 let tid: number | undefined;
@@ -73,7 +76,7 @@ export interface RecordInput {
 /** Builds a record from a decision. */
 export function makeRecord(input: RecordInput): AuditRecord {
   const { decision } = input;
-  origin ??= { host: readHost(), unit: readUnit() };
+  origin ??= { host: readHost(), unit: readUnit(), unsupportedNode: isSupportedNode(process.versions.node) ? undefined : process.version };
   const pkg = 'path' in input.target ? packages.of(input.target.path) : null;
   return {
     v: 1,
@@ -96,6 +99,7 @@ export function makeRecord(input: RecordInput): AuditRecord {
     host: origin.host,
     ...(origin.unit === undefined ? {} : { unit: origin.unit }),
     ...(pkg === null ? {} : { package: pkg }),
+    ...(origin.unsupportedNode === undefined ? {} : { unsupportedNode: origin.unsupportedNode }),
   };
 }
 
