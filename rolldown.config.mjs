@@ -1,6 +1,19 @@
 // Bundles the in-process loader into single CommonJS files: one file to load and no ES module
 // namespace objects for builtins keeps secnode's start-up cost near the floor (see README, Performance).
 import { defineConfig } from 'rolldown';
+// Built by tsc before rolldown runs: the supported range, from its one home.
+import { supportedNodeWords } from './dist/src/node-features.js';
+
+/**
+ * The first lines of register.cjs, in syntax every Node parses: a Node that cannot run secnode at all (no
+ * module.register: before 18.19, 19, early 20) is refused with the supported range, whatever the bits, before
+ * the bundle (which such a Node may not even parse) is loaded.
+ */
+const VERSION_GATE = `if (typeof require('module').register !== 'function') {
+  require('fs').writeSync(2, 'secnode: refused to start: Node ' + process.version + ' cannot run secnode (it has no module.register); '
+    + 'supported: ${supportedNodeWords()} [ERR_SECNODE_UNSUPPORTED_NODE]\\nhint: run a supported Node and pin it: secnodectl pin-node /path/to/node\\n');
+  process.exit(126);
+}`;
 
 export default defineConfig({
   input: { register: 'loader/register.ts', install: 'loader/install.ts', 'hooks-async': 'loader/backends/hooks-async.ts', 'hooks-verifier': 'loader/guards/hooks-verifier.ts', 'hooks-guard': 'loader/backends/hooks-guard.ts' },
@@ -9,6 +22,7 @@ export default defineConfig({
   output: {
     dir: 'dist/loader',
     format: 'cjs',
+    banner: (chunk) => (chunk.name === 'register' ? VERSION_GATE : ''),
     sourcemap: true,
     entryFileNames: '[name].cjs',
     chunkFileNames: '[name].cjs',

@@ -41,9 +41,9 @@ export default function setup(project: TestProject): void {
   // The build made secnode's code cache for the Node that ran it; make it for every Node under test too.
   execFileSync(process.execPath, [join(ROOT, 'runtime', 'code-cache.mjs'), ...bins.map((b) => join(b.bin, 'node'))], { stdio: 'inherit' });
   // Under enforcement the launcher runs only pinned Nodes: pin every Node under test, and the unsupported
-  // majors (18, 25) the version-range tests run, as the install's owner would (`secnodectl pin-node`).
+  // majors (16, 18, 25) the version-range tests run, as the install's owner would (`secnodectl pin-node`).
   const runtimes = ensureFixture('runtimes');
-  const unsupported = ['node18', 'node25'].map((n) => join(runtimes, 'node_modules', n, 'bin', 'node'));
+  const unsupported = ['node16', 'node18', 'node25'].map((n) => join(runtimes, 'node_modules', n, 'bin', 'node'));
   execFileSync(process.execPath, [join(ROOT, 'dist', 'runtime', 'secnodectl.js'), 'pin-node', '--add', ...bins.map((b) => join(b.bin, 'node')), ...unsupported],
     { stdio: ['ignore', 'ignore', 'inherit'] });
   project.provide('nodeBins', bins);
@@ -53,7 +53,7 @@ export default function setup(project: TestProject): void {
 declare module 'vitest' {
   export interface ProvidedContext {
     nodeBins: { bin: string; version: string }[];
-    /** .cache/runtimes: Bun, Deno and Node 18 and 25 as npm installs them (test/fixtures/runtimes). */
+    /** .cache/runtimes: Bun, Deno and Node 16, 18 and 25 as npm installs them (test/fixtures/runtimes). */
     runtimes: string;
   }
 }

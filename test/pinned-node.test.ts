@@ -20,7 +20,7 @@ const CTL = join(ROOT, 'dist', 'runtime', 'secnodectl');
 const RUNTIMES = inject('runtimes');
 const BUN = join(RUNTIMES, 'node_modules', '@oven', 'bun-linux-x64', 'bin', 'bun');
 const DENO = join(RUNTIMES, 'node_modules', '@deno', 'linux-x64-glibc', 'deno');
-const UNSUPPORTED = { 18: join(RUNTIMES, 'node_modules', 'node18', 'bin', 'node'), 25: join(RUNTIMES, 'node_modules', 'node25', 'bin', 'node') };
+const UNSUPPORTED = { 16: join(RUNTIMES, 'node_modules', 'node16', 'bin', 'node'), 18: join(RUNTIMES, 'node_modules', 'node18', 'bin', 'node'), 25: join(RUNTIMES, 'node_modules', 'node25', 'bin', 'node') };
 
 let t: Fixtures;
 beforeAll(() => {
@@ -228,6 +228,29 @@ describe.each([18, 25] as const)('Node %i (outside the supported range, from the
     const records = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { unsupportedNode?: string; path?: string });
     expect(records.length).toBeGreaterThan(0);
     expect(records.every((rec) => rec.unsupportedNode?.startsWith(`v${major}.`))).toBe(true);
+  });
+});
+
+describe('Node 16 (no module.register: secnode cannot run there at all)', () => {
+  const n = nodes()[0] as NodeUnderTest;
+  it('refused at start-up whatever the bits, with the supported range, nothing runs (launcher and register door)', () => {
+    const dir = join(UNSUPPORTED[16], '..');
+    chmodSync(t.path('evil.js'), 0o755);
+    try {
+      for (const policy of ['none', ...ENFORCED] as const) {
+        const m = marker(`node16-${policy}`);
+        for (const r of [
+          withPath(`${dir}:/usr/bin:/bin`, SECNODE, ['evil.js'], n, policy, { MARKER: m.path }),
+          withPath(`${dir}:/usr/bin:/bin`, UNSUPPORTED[16], ['--require', join(ROOT, 'dist', 'loader', 'register.cjs'), 'evil.js'], n, policy, { MARKER: m.path }),
+        ]) {
+          expect(r.status, show(r)).toBe(126);
+          expect(r.stderr).toMatch(/^secnode: refused to start: Node v16\.\d+\.\d+ cannot run secnode .*supported: 20\.19\+, 22, 24, 26 \[ERR_SECNODE_UNSUPPORTED_NODE\]\nhint: /);
+          expect(m.ran(), show(r)).toBe(false);
+        }
+      }
+    } finally {
+      chmodSync(t.path('evil.js'), 0o644);
+    }
   });
 });
 
