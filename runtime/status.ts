@@ -5,6 +5,7 @@ import { decide, type InputKind } from '../src/policy.js';
 import { bitNames, bitsHex, decodeBits, type ExecBits } from '../src/securebits.js';
 import { readSettings, type Settings } from '../src/settings.js';
 import { backendFor } from '../loader/backends/backend-choice.js';
+import { codeCacheStatus, type CacheUse } from '../loader/code-cache.js';
 
 /** What each input kind means, for people. */
 const KINDS: Readonly<Record<InputKind, string>> = {
@@ -23,6 +24,8 @@ export interface Status {
   node: { version: string; backend: string };
   policy: Record<InputKind, { mode: 'enforce' | 'permissive'; rule: string | null; onFailure: 'refuse' | 'record' | 'run' }>;
   settings: Record<string, { value: string; source: string }>;
+  /** secnode's V8 code cache for this Node, and whether a start in this process uses it. */
+  codeCache: { file: string; use: CacheUse; reason?: string };
 }
 
 function settingValues(s: Settings): Record<string, string> {
@@ -62,6 +65,7 @@ export function gatherStatus(env: NodeJS.ProcessEnv): Status {
     node: { version: process.version, backend: backendFor(process.version) },
     policy,
     settings: out,
+    codeCache: codeCacheStatus(),
   };
 }
 
@@ -76,6 +80,7 @@ export function formatStatus(s: Status): string {
     `  deny-interactive  ${onOff(b.denyInteractive, b.denyInteractiveLocked)}`,
     `kernel check      ${s.kernel.check}${s.kernel.errno ? ` (${s.kernel.errno}: ${s.kernel.reason})` : ''}${s.kernel.emulated ? '; emulated check in use (mode bits and noexec only, no LSM)' : ''}`,
     `node              ${s.node.version}, hook backend ${s.node.backend}`,
+    `code cache        ${s.codeCache.use === 'accepted' ? 'in use for this Node' : `not in use for this Node (${s.codeCache.use}${s.codeCache.reason ? `: ${s.codeCache.reason}` : ''})${s.codeCache.use === 'ignored' ? '' : '; secnodectl cache makes it'}`}`,
     'policy',
   ];
   for (const [kind, p] of Object.entries(s.policy) as [InputKind, Status['policy'][InputKind]][]) {
