@@ -3,7 +3,7 @@
 // only a cache the running user cannot write, owned by the install's owner or root, is read; with no bits
 // the install's owner writes the one its Node lacks at the end of its first start (README, Performance).
 import { closeSync, constants, fstatSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import Module, { createRequire } from 'node:module';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
@@ -151,10 +151,11 @@ export function makeCodeCache(dir: string = HERE): string {
   const stubFile = join(dir, 'shared.cjs');
   const id = buildId(code);
   const script = compile(code);
+  const Module = createRequire(import.meta.url)('node:module') as { new (id: string): NodeJS.Module; _cache: Record<string, NodeJS.Module> };
   const stub = new Module(stubFile);
   stub.filename = stubFile;
   stub.loaded = true;
-  (Module as unknown as { _cache: Record<string, NodeJS.Module> })._cache[stubFile] = stub;
+  Module._cache[stubFile] = stub;
   (script.runInThisContext() as (...a: unknown[]) => void)(stub.exports, createRequire(code), stub, code, dir);
   try {
     (stub.exports as { boot(as: string, main: boolean): unknown }).boot('install', true);
