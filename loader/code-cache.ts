@@ -141,15 +141,17 @@ export function saveCodeCache(): void {
   }
 }
 
+let making: { dir: string; id: string; code: string; script: Script } | undefined;
+
 /**
  * Run in the Node a cache is made for (the build, the install step, `secnodectl cache`): compiles the code as
- * the stub does, installs secnode as `install()` would (so the functions a start runs are compiled too),
- * writes the cache V8 then holds, and checks that V8 takes it. Returns its path.
+ * the stub does and starts secnode, as the register does (`preload`, from a preload before a small program,
+ * so the functions a start and each module load run are compiled too) or as `install()` does; then
+ * `finishCodeCache` writes the cache V8 holds.
  */
-export function makeCodeCache(dir: string = HERE): string {
+export function beginCodeCache(as: 'preload' | 'install', dir: string = HERE): void {
   const code = join(dir, CODE_NAME);
   const stubFile = join(dir, 'shared.cjs');
-  const id = buildId(code);
   const script = compile(code);
   const Module = createRequire(import.meta.url)('node:module') as { new (id: string): NodeJS.Module; _cache: Record<string, NodeJS.Module> };
   const stub = new Module(stubFile);
@@ -157,14 +159,27 @@ export function makeCodeCache(dir: string = HERE): string {
   stub.loaded = true;
   Module._cache[stubFile] = stub;
   (script.runInThisContext() as (...a: unknown[]) => void)(stub.exports, createRequire(code), stub, code, dir);
-  try {
-    (stub.exports as { boot(as: string, main: boolean): unknown }).boot('install', true);
-  } catch {
-    // Installing failed (the bits are set, say): the cache holds the top level only.
-  }
+  making = { dir, id: buildId(code), code, script };
+  (stub.exports as { boot(as: string, main: boolean): unknown }).boot(as, true);
+}
+
+/** Writes the cache `beginCodeCache` started and checks that V8 takes it; returns its path. */
+export function finishCodeCache(): string {
+  if (making === undefined) throw new Error('secnode: finishCodeCache before beginCodeCache');
+  const { dir, id, code, script } = making;
   const file = writeCache(dir, id, script.createCachedData());
   if (compile(code, readFileSync(file)).cachedDataRejected === true) throw new Error('V8 rejects the cache it just made');
   return file;
+}
+
+/** The same from `node -e` (where no program runs after secnode's start): the cache holds the start as `install()` runs it. */
+export function makeCodeCache(dir: string = HERE): string {
+  try {
+    beginCodeCache('install', dir);
+  } catch {
+    // Installing failed (the bits are set, say): the cache holds the top level only.
+  }
+  return finishCodeCache();
 }
 
 /** For `secnodectl status`: this Node's cache for this install, and what a start in this process would do with it. */
