@@ -1,7 +1,7 @@
 // secnode's shared loader code (shared-code.cjs) compiled from a V8 code cache: the cache's name, when one
 // may be read, compiling the code with it, and writing one. A cache has the trust of code: under enforcement
 // only a cache the running user cannot write, owned by the install's owner or root, is read; with no bits
-// the install's owner writes the one its Node lacks at the end of its first start (README, Performance).
+// the install's owner writes the one its Node lacks at its first start's first file load (docs/performance.md).
 import { closeSync, constants, fstatSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -130,7 +130,7 @@ export function runShared(stub: NodeJS.Module, id: string): void {
   }
 }
 
-/** After secnode's start in the main thread, with no bits: writes the cache this Node lacked, when the running user owns the install. */
+/** At the first file load, with no bits: writes the cache this Node lacked, when the running user owns the install (once). */
 export function saveCodeCache(): void {
   const save = pendingSave;
   pendingSave = undefined;

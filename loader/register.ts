@@ -1,7 +1,6 @@
 // secnode's entry inside the process (`--require`/`--import secnode/register`, or the secnode launcher).
 import { createRequire } from 'node:module';
 import { boot } from './boot.js';
-import { saveCodeCache } from './code-cache.js';
 import { wrapMethod } from './guards/patch.js';
 import { refuseStart } from './refuse.js';
 import { thread } from './thread.js';
@@ -27,7 +26,6 @@ if (where === 'hooks') {
 } else if (where !== undefined) {
   try {
     boot('preload', where === 'main');
-    if (where === 'main') saveCodeCache();
   } catch (err) {
     refuseStart(err);
   }
