@@ -4,7 +4,7 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** A copy of the secnode snapshot `from` (at `to`) whose kernel check answers "allowed" without the syscall. */
-function withoutCheck(from, to) {
+export function withoutCheck(from, to) {
   cpSync(from, to, { recursive: true, verbatimSymlinks: true });
   const code = join(to, 'dist', 'loader', 'early.cjs');
   const source = readFileSync(code, 'utf8');
