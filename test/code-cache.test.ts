@@ -45,6 +45,16 @@ function makeCache(n: NodeUnderTest, root: string): string {
   return file;
 }
 
+/** A copy of secnode with the cache made for `n` (by `secnodectl cache`), set up before the tests of a describe block. */
+function copyWithCache(n: NodeUnderTest, name: string): { root: string; loader: string; cache: string } {
+  const made = { root: '', loader: '', cache: '' };
+  beforeAll(() => {
+    Object.assign(made, copyOfSecnode(`${name}-${n.name}`));
+    made.cache = makeCache(n, made.root);
+  });
+  return made;
+}
+
 /** argv prefix: the bits (set by the runner itself, locked), as the runner or root, optionally in a private mount namespace. */
 function under(user: 'runner' | 'root', bits: readonly string[], argv: readonly string[]): string[] {
   const inner = bits.length > 0 ? [process.execPath, SECNODECTL, 'exec', ...bits, '--', ...argv] : [...argv];
@@ -95,25 +105,20 @@ writeFileSync(out, script.createCachedData());
 }
 
 describe.runIf(isRoot).each(nodes())('$name: who may write the cache, and when it is read', (n) => {
-  let copy: { root: string; loader: string };
-  let cache = '';
-  beforeAll(() => {
-    copy = copyOfSecnode(`rules-${n.name}`);
-    cache = makeCache(n, copy.root);
-  });
+  const copy = copyWithCache(n, 'rules');
   /** Puts the made cache back (root:root 0644) in a root-owned 0755 directory. */
   const reset = (): void => {
-    chownSync(cache, 0, 0);
-    chmodSync(cache, 0o644);
+    chownSync(copy.cache, 0, 0);
+    chmodSync(copy.cache, 0o644);
     chmodSync(copy.loader, 0o755);
   };
 
   it.each([
     { what: 'root-owned 0644 in a root-owned 0755 directory', change: () => undefined, rf: 'accepted' },
-    { what: "owned by the runner", change: () => chownSync(cache, RUNNER, RUNNER), rf: 'ignored' },
-    { what: 'owned by a stranger (not the install\'s owner, not root)', change: () => chownSync(cache, STRANGER, STRANGER), rf: 'ignored' },
-    { what: 'writable by others (0666)', change: () => chmodSync(cache, 0o666), rf: 'ignored' },
-    { what: 'writable by the group (0664)', change: () => chmodSync(cache, 0o664), rf: 'ignored' },
+    { what: "owned by the runner", change: () => chownSync(copy.cache, RUNNER, RUNNER), rf: 'ignored' },
+    { what: 'owned by a stranger (not the install\'s owner, not root)', change: () => chownSync(copy.cache, STRANGER, STRANGER), rf: 'ignored' },
+    { what: 'writable by others (0666)', change: () => chmodSync(copy.cache, 0o666), rf: 'ignored' },
+    { what: 'writable by the group (0664)', change: () => chmodSync(copy.cache, 0o664), rf: 'ignored' },
     { what: 'in a directory writable by others (0777)', change: () => chmodSync(copy.loader, 0o777), rf: 'ignored' },
   ])('a cache $what: with no bits V8 takes it; under RF, as an unprivileged user, it is $rf', ({ change, rf }) => {
     reset();
@@ -129,15 +134,15 @@ describe.runIf(isRoot).each(nodes())('$name: who may write the cache, and when i
   });
 
   it('a symlink in the cache\'s place is never followed', () => {
-    const aside = `${cache}.aside`;
-    renameSync(cache, aside);
-    symlinkSync(aside, cache);
+    const aside = `${copy.cache}.aside`;
+    renameSync(copy.cache, aside);
+    symlinkSync(aside, copy.cache);
     try {
       expect(cacheUse(n, copy.loader, 'runner', [])).toBe('none');
       expect(cacheUse(n, copy.loader, 'runner', ['--restrict-file'])).toBe('none');
     } finally {
-      rmSync(cache);
-      renameSync(aside, cache);
+      rmSync(copy.cache);
+      renameSync(aside, copy.cache);
     }
   });
 
@@ -160,13 +165,13 @@ describe.runIf(isRoot).each(nodes())('$name: who may write the cache, and when i
     };
     expect(status('runner', ['--restrict-file']).use).toBe('accepted');
     expect(status('root', ['--restrict-file'])).toMatchObject({ use: 'ignored', reason: expect.stringContaining('could write it') });
-    chownSync(cache, RUNNER, RUNNER);
+    chownSync(copy.cache, RUNNER, RUNNER);
     try {
       expect(status('runner', ['--restrict-file'])).toMatchObject({ use: 'ignored', reason: expect.stringContaining(`owned by uid ${RUNNER}`) });
     } finally {
       reset();
     }
-    rmSync(cache);
+    rmSync(copy.cache);
     try {
       const text = spawnSync(join(n.bin, 'node'), [join(copy.root, 'dist', 'runtime', 'secnodectl.js'), 'status'], { env: envFor(n), encoding: 'utf8' }).stdout;
       expect(text).toMatch(/^code cache +not in use for this Node \(none/m);
@@ -184,16 +189,11 @@ describe.runIf(isRoot).each(nodes())('$name: who may write the cache, and when i
 });
 
 describe.runIf(isRoot).each(nodes())('$name: forged caches', (n) => {
-  let copy: { root: string; loader: string };
-  let name = '';
-  beforeAll(() => {
-    copy = copyOfSecnode(`forged-${n.name}`);
-    name = makeCache(n, copy.root);
-  });
+  const copy = copyWithCache(n, 'forged');
 
   it('a cache forged for another source (another length): V8 rejects it, with or without bits, and the real code runs', () => {
-    forge(n, copy.loader, name, false);
-    chmodSync(name, 0o644);
+    forge(n, copy.loader, copy.cache, false);
+    chmodSync(copy.cache, 0o644);
     expect(cacheUse(n, copy.loader, 'runner', [])).toBe('rejected');
     expect(cacheUse(n, copy.loader, 'runner', ['--restrict-file'])).toBe('rejected');
     expect(hello(n, copy.root, 'root', [])).toEqual({ status: 0, stdout: 'hello\n', stderr: '' });
@@ -201,9 +201,9 @@ describe.runIf(isRoot).each(nodes())('$name: forged caches', (n) => {
   });
 
   it('a cache forged for a source of the same length, which V8 takes (it checks the length only): never read under RF or DI when the runner could write it', () => {
-    forge(n, copy.loader, name, true);
-    chmodSync(name, 0o644);
-    chownSync(name, RUNNER, RUNNER);
+    forge(n, copy.loader, copy.cache, true);
+    chmodSync(copy.cache, 0o644);
+    chownSync(copy.cache, RUNNER, RUNNER);
     // The forgery is real: with no bits, where secnode trusts what node would, V8 runs its code.
     expect(hello(n, copy.root, 'runner', [])).toEqual({ status: 0, stdout: 'FORGED\nhello\n', stderr: '' });
     expect(hello(n, copy.root, 'runner', ['--restrict-file'])).toEqual({ status: 0, stdout: 'hello\n', stderr: '' });
