@@ -204,8 +204,11 @@ describe.runIf(isRoot).each(nodes())('$name: forged caches', (n) => {
     forge(n, copy.loader, copy.cache, true);
     chmodSync(copy.cache, 0o644);
     chownSync(copy.cache, RUNNER, RUNNER);
-    // The forgery is real: with no bits, where secnode trusts what node would, V8 runs its code.
-    expect(hello(n, copy.root, 'runner', [])).toEqual({ status: 0, stdout: 'FORGED\nhello\n', stderr: '' });
+    // The forgery is real: with no bits, where secnode trusts what node would, V8 runs its code (on Node 20
+    // also in the hooks thread, which loads secnode's code too).
+    const free = hello(n, copy.root, 'runner', []);
+    expect({ status: free.status, stderr: free.stderr, forged: free.stdout.includes('FORGED\n') }).toEqual({ status: 0, stderr: '', forged: true });
+    expect(free.stdout.split('\n').filter((l) => l !== 'FORGED')).toEqual(['hello', '']);
     expect(hello(n, copy.root, 'runner', ['--restrict-file'])).toEqual({ status: 0, stdout: 'hello\n', stderr: '' });
     expect(hello(n, copy.root, 'runner', ['--deny-interactive'])).toEqual({ status: 0, stdout: 'hello\n', stderr: '' });
     expect(hello(n, copy.root, 'root', ['--restrict-file', '--deny-interactive'])).toEqual({ status: 0, stdout: 'hello\n', stderr: '' });
