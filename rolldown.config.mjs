@@ -16,7 +16,7 @@ const VERSION_GATE = `if (typeof require('module').register !== 'function') {
 }`;
 
 export default defineConfig({
-  input: { register: 'loader/register.ts', install: 'loader/install.ts', 'hooks-async': 'loader/backends/hooks-async.ts', 'hooks-verifier': 'loader/guards/hooks-verifier.ts', 'hooks-guard': 'loader/backends/hooks-guard.ts' },
+  input: { register: 'loader/register.ts', 'code-cache': 'loader/code-cache.ts', install: 'loader/install.ts', 'hooks-async': 'loader/backends/hooks-async.ts', 'hooks-verifier': 'loader/guards/hooks-verifier.ts', 'hooks-guard': 'loader/backends/hooks-guard.ts' },
   platform: 'node',
   external: [/^node:/, 'koffi', 'source-map-support'],
   output: {
@@ -27,7 +27,9 @@ export default defineConfig({
     entryFileNames: '[name].cjs',
     chunkFileNames: '[name].cjs',
     // One shared file for everything the entries have in common: fewer files to load per process.
-    codeSplitting: { groups: [{ name: 'shared', test: (id) => /[\\/](src|loader)[\\/]/.test(id) && !/[\\/](register|install|hooks-async|hooks-verifier|hooks-guard)\.ts$/.test(id) }] },
+    // The code cache's reader and the kernel calls it needs first are their own small chunk: they run
+    // before the shared code is compiled (from the cache they pick).
+    codeSplitting: { groups: [{ name: 'early', test: (id) => /[\\/](loader[\\/]code-cache|src[\\/](kernel|constants|mounts))\.ts$/.test(id), priority: 2 }, { name: 'shared', priority: 1, test: (id) => /[\\/](src|loader)[\\/]/.test(id) && !/[\\/](register|install|hooks-async|hooks-verifier|hooks-guard)\.ts$/.test(id) }] },
   },
   logLevel: 'warn',
   checks: { pluginTimings: false },

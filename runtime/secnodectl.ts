@@ -7,6 +7,7 @@ const USAGE = `usage: secnodectl status [--json]
        secnodectl scan <entry|dir>… [--json] [--fix]
        secnodectl report [FILE|-]… [--json] [--fix --root DIR…]
        secnodectl pin-node [--add] [NODE…]
+       secnodectl cache [NODE…]
        secnodectl exec [--restrict-file] [--deny-interactive] [--no-lock]
                        [--harden-generated] [--emulate-check] [--audit=SINKS] -- CMD [ARGS…]`;
 
@@ -50,6 +51,7 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'scan': return (await import('./scan-cli.js')).scanCommand(rest);
     case 'report': return (await import('./report-cli.js')).reportCommand(rest);
     case 'pin-node': return (await import('./pin-node.js')).pinNode(rest);
+    case 'cache': return (await import('./cache-cli.js')).cacheCommand(rest);
     case 'preflight': return (await import('./preflight.js')).preflight(rest);
     case '--help': case '-h': case 'help':
       process.stdout.write(`${USAGE}\n`);

@@ -7,6 +7,7 @@ import { readSettings, type Settings } from '../src/settings.js';
 import { isSupportedNode, supportedNodeWords } from '../src/node-features.js';
 import { nodeUnderEnforcement, readPins } from '../src/pinned-node.js';
 import { backendFor } from '../loader/backends/backend-choice.js';
+import { codeCacheStatus, type CacheUse } from '../loader/code-cache.js';
 
 /** What each input kind means, for people. */
 const KINDS: Readonly<Record<InputKind, string>> = {
@@ -27,6 +28,8 @@ export interface Status {
   enforcementNode: { pinFile: string; pinned: string[]; problem: string | null; wouldRun: string | null; refused: string | null };
   policy: Record<InputKind, { mode: 'enforce' | 'permissive'; rule: string | null; onFailure: 'refuse' | 'record' | 'run' }>;
   settings: Record<string, { value: string; source: string }>;
+  /** secnode's V8 code cache for this Node, and whether a start in this process uses it. */
+  codeCache: { file: string; use: CacheUse; reason?: string };
 }
 
 function settingValues(s: Settings): Record<string, string> {
@@ -73,6 +76,7 @@ export function gatherStatus(env: NodeJS.ProcessEnv): Status {
     enforcementNode: enforcementNode(env),
     policy,
     settings: out,
+    codeCache: codeCacheStatus(),
   };
 }
 
@@ -89,6 +93,7 @@ export function formatStatus(s: Status): string {
     `node              ${s.node.version}, hook backend ${s.node.backend}${s.node.supported ? '' : `; outside the supported range (${s.node.supportedRange}): refused under enforcement`}`,
     `enforcement node  ${s.enforcementNode.wouldRun ?? `none: ${s.enforcementNode.refused ?? ''}`}`,
     `  pinned            ${s.enforcementNode.problem ?? s.enforcementNode.pinned.join(', ')} (${s.enforcementNode.pinFile})`,
+    `code cache        ${s.codeCache.use === 'accepted' ? 'in use for this Node' : `not in use for this Node (${s.codeCache.use}${s.codeCache.reason ? `: ${s.codeCache.reason}` : ''})${s.codeCache.use === 'ignored' ? '' : '; secnodectl cache makes it'}`}`,
     'policy',
   ];
   for (const [kind, p] of Object.entries(s.policy) as [InputKind, Status['policy'][InputKind]][]) {
