@@ -1,19 +1,35 @@
 // Bundles the in-process loader into single CommonJS files: one file to load and no ES module
 // namespace objects for builtins keeps secnode's start-up cost near the floor (see docs/performance.md).
 import { defineConfig } from 'rolldown';
+// Built by tsc before rolldown runs: the supported range, from its one home.
+import { supportedNodeWords } from './dist/src/node-features.js';
+
+/**
+ * The first lines of register.cjs, in syntax every Node parses: a Node that cannot run secnode at all (no
+ * module.register: before 18.19, 19, early 20) is refused with the supported range, whatever the bits, before
+ * the bundle (which such a Node may not even parse) is loaded.
+ */
+const VERSION_GATE = `if (typeof require('module').register !== 'function') {
+  require('fs').writeSync(2, 'secnode: refused to start: Node ' + process.version + ' cannot run secnode (it has no module.register); '
+    + 'supported: ${supportedNodeWords()} [ERR_SECNODE_UNSUPPORTED_NODE]\\nhint: run a supported Node and pin it: secnodectl pin-node /path/to/node\\n');
+  process.exit(126);
+}`;
 
 export default defineConfig({
-  input: { register: 'loader/register.ts', install: 'loader/install.ts', 'hooks-async': 'loader/backends/hooks-async.ts', 'hooks-verifier': 'loader/guards/hooks-verifier.ts', 'hooks-guard': 'loader/backends/hooks-guard.ts' },
+  input: { register: 'loader/register.ts', 'code-cache': 'loader/code-cache.ts', install: 'loader/install.ts', 'hooks-async': 'loader/backends/hooks-async.ts', 'hooks-verifier': 'loader/guards/hooks-verifier.ts', 'hooks-guard': 'loader/backends/hooks-guard.ts' },
   platform: 'node',
   external: [/^node:/, 'koffi', 'source-map-support'],
   output: {
     dir: 'dist/loader',
     format: 'cjs',
+    banner: (chunk) => (chunk.name === 'register' ? VERSION_GATE : ''),
     sourcemap: true,
     entryFileNames: '[name].cjs',
     chunkFileNames: '[name].cjs',
     // One shared file for everything the entries have in common: fewer files to load per process.
-    codeSplitting: { groups: [{ name: 'shared', test: (id) => /[\\/](src|loader)[\\/]/.test(id) && !/[\\/](register|install|hooks-async|hooks-verifier|hooks-guard)\.ts$/.test(id) }] },
+    // The code cache's reader and the kernel calls it needs first are their own small chunk: they run
+    // before the shared code is compiled (from the cache they pick).
+    codeSplitting: { groups: [{ name: 'early', test: (id) => /[\\/](loader[\\/]code-cache|src[\\/](kernel|constants|mounts))\.ts$/.test(id), priority: 2 }, { name: 'shared', priority: 1, test: (id) => /[\\/](src|loader)[\\/]/.test(id) && !/[\\/](register|install|hooks-async|hooks-verifier|hooks-guard)\.ts$/.test(id) }] },
   },
   logLevel: 'warn',
   checks: { pluginTimings: false },

@@ -4,12 +4,12 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** A copy of the secnode snapshot `from` (at `to`) whose kernel check answers "allowed" without the syscall. */
-function withoutCheck(from, to) {
+export function withoutCheck(from, to) {
   cpSync(from, to, { recursive: true, verbatimSymlinks: true });
-  const code = join(to, 'dist', 'loader', 'shared-code.cjs');
+  const code = join(to, 'dist', 'loader', 'early.cjs');
   const source = readFileSync(code, 'utf8');
   const patched = source.replace(/function checkFd\(fd, name\) \{/, 'function checkFd(fd, name) {\n\treturn 0;');
-  if (patched === source) throw new Error('breakdown: checkFd not found in the bundle');
+  if (patched === source) throw new Error('breakdown: checkFd not found in early.cjs');
   writeFileSync(code, patched);
   return to;
 }

@@ -2,15 +2,18 @@
 // 20, 22, 24 and 26: generated module graphs and a one-file script, and real tools from the registry
 // (tsc -p, eslint, prettier, a fastify app serving one request); with no securebits and under RF+DI
 // (locked, every file 0755); on 2 CPUs and on 1 (taskset -c 0); then where the time goes. Prints ratios;
-// never fails on a missed target. Options: --quick, --node=24, --only=hello,cjs-1000 (or report),
-// --sizes=100,1000,5000 (default 1000), --no-one-cpu, --no-breakdown. Env: BENCH_RUNS=<n> sets the measured runs.
+// never fails on a missed target. "own µs/module" is secnode's own cost per module: secnode with its kernel
+// call stubbed out, minus node, over the module count (no bits, 2 CPUs). Install rows time the one-file script
+// from the packed tarball installed with npm, with its install step and with --ignore-scripts.
+// Options: --quick, --node=24, --only=hello,cjs-1000 (or report), --sizes=100,1000,5000 (default 1000),
+// --no-one-cpu, --no-breakdown, --no-installs. Env: BENCH_RUNS=<n> sets the measured runs.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureNodes } from '../test/install-node.mjs';
-import { variants } from './breakdown.mjs';
+import { variants, withoutCheck } from './breakdown.mjs';
 import { writeGraph, writeHello } from './graphs.mjs';
 import { benchReport } from './report.mjs';
 import { countModules, median } from './measure.mjs';
@@ -25,12 +28,19 @@ const NODE_MAJOR = arg('node');
 const SIZES = (arg('sizes') ?? '1000').split(',').map(Number);
 const ONE_CPU = !process.argv.includes('--no-one-cpu');
 const BREAKDOWN = !process.argv.includes('--no-breakdown');
+const INSTALLS = !process.argv.includes('--no-installs');
 /** The issue's targets, as ratios to plain node in the same run: Node 24 and 26, no bits, 2 CPUs. */
-const TARGETS = { hello: 1.1, 'esm-1000': 1.12, 'cjs-1000': 1.2, 'tsc -p': 1.1, eslint: 1.1, prettier: 1.1, fastify: 1.1 };
+const TARGETS = { hello: 1.12, 'esm-1000': 1.1, 'cjs-1000': 1.4, 'tsc -p': 1.1, eslint: 1.1, prettier: 1.1, fastify: 1.1 };
 /** On Node 20 (hooks thread), every workload. */
-const NODE20_TARGET = 1.5;
+const NODE20_TARGET = 1.35;
 /** RF+DI may cost at most this much more than no bits (ratio of the two ratios). */
-const ENFORCED_TARGET = 1.02;
+const ENFORCED_TARGET = 1.03;
+/**
+ * RF+DI pairs run as uid 65534 (nobody) when the bench runs as root: a service's usual user. Under the bits
+ * root reads secnode's code cache only from a read-only mount (docs/performance.md), as a service user reads
+ * the root-owned one; with no bits the pairs run as the bench's user.
+ */
+const ENFORCED_AS = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
 const MODES = { none: [], 'RF+DI': ['--restrict-file', '--deny-interactive'] };
 
 /** Warm-up and measured runs for a case (fewer for the big graphs and the tools that take seconds). */
@@ -65,6 +75,7 @@ const major = (v) => Number(v.version.slice(1).split('.')[0]);
 
 const started = Date.now();
 const tmp = mkdtempSync(join(tmpdir(), 'secnode-bench-'));
+chmodSync(tmp, 0o755); // readable by the RF+DI pairs' user
 try {
   if (ONLY?.every((c) => c === 'report')) {
     benchReport({ node: process.execPath, secnodectl: join(ROOT, 'dist/runtime/secnodectl.js'), tmp });
@@ -85,6 +96,25 @@ try {
   makeCache(SECNODE_DIR);
   const SECNODE = join(SECNODE_DIR, 'dist/runtime/secnode');
   const SECNODECTL = join(SECNODE_DIR, 'dist/runtime/secnodectl.js');
+  const NO_CHECK = withoutCheck(SECNODE_DIR, join(tmp, 'secnode-no-check'));
+  makeCache(NO_CHECK);
+  const NO_CHECK_REGISTER = join(NO_CHECK, 'dist', 'loader', 'register.cjs');
+  /** secnode from the packed tarball, installed with npm (with its install step, and with --ignore-scripts). */
+  const installs = [];
+  if (INSTALLS) {
+    const pack = spawnSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', tmp], { cwd: ROOT, encoding: 'utf8' });
+    const tarball = join(tmp, pack.stdout.trim().split('\n').at(-1) ?? '');
+    for (const [how, extra] of [['tarball', []], ['tarball --ignore-scripts', ['--ignore-scripts']]]) {
+      const app = join(tmp, how.replace(/\W+/g, '-'));
+      mkdirSync(app, { recursive: true });
+      writeFileSync(join(app, 'package.json'), '{ "name": "bench-app", "private": true }\n');
+      const r = spawnSync('npm', ['install', ...extra, '--prefer-offline', '--no-audit', '--no-fund', '--no-package-lock', tarball], { cwd: app, encoding: 'utf8' });
+      if (r.status !== 0) console.warn(`warning: npm install (${how}) failed: ${r.stderr.trim().split('\n').pop()}`);
+      else installs.push({ how, secnode: join(app, 'node_modules', 'secnode', 'dist', 'runtime', 'secnode') });
+    }
+  }
+  /** The install's owner starts it once with each Node timed (that start makes a cache its Node lacks). */
+  const firstStarts = (v, args) => { for (const inst of installs) spawnSync(inst.secnode, args, { cwd: ROOT, env: envFor(v.bin), stdio: 'ignore' }); };
 
   // 1. The cases.
   const cases = [{ name: 'hello', modules: 1, args: [writeHello(join(tmp, 'hello'))], cwd: ROOT }];
@@ -115,7 +145,7 @@ try {
     writeFileSync(spec, JSON.stringify({ a, b, cwd: c.cwd, env: envFor(v.bin), plan: plan(c) }));
     const inner = [process.execPath, join(ROOT, 'bench/measure.mjs'), 'pair', spec];
     const bits = MODES[mode].length > 0 ? [process.execPath, SECNODECTL, 'exec', ...MODES[mode], '--'] : [];
-    const argv = [...(cpus === 1 ? ['taskset', '-c', '0'] : []), ...bits, ...inner];
+    const argv = [...(cpus === 1 ? ['taskset', '-c', '0'] : []), ...(bits.length > 0 ? ENFORCED_AS : []), ...bits, ...inner];
     const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', maxBuffer: 1 << 26 });
     try { return JSON.parse(r.stdout); } catch { return { error: `${r.stderr.trim().split('\n').pop() ?? ''} (exit ${r.status})` }; }
   };
@@ -140,7 +170,25 @@ try {
         row.secnodeMs = median(s.b);
         row.ratio = row.secnodeMs / row.nodeMs;
         if (c.graph) row.perModuleUs = ((row.secnodeMs - row.nodeMs) * 1000) / c.modules;
+        if (c.graph && mode === 'none' && cpus === 2) {
+          const own = pair([v.node, ...c.args], [v.node, '--require', NO_CHECK_REGISTER, ...c.args], c, v, mode, cpus);
+          if (!own.error) row.ownUs = ((median(own.b) - median(own.a)) * 1000) / c.modules;
+        }
         console.error(`  ${cpus} cpu ${mode} ${c.name}: ${fmt(row.nodeMs)} / ${fmt(row.secnodeMs)} ms (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+      }
+    }
+    // The one-file script from each install path (its first starts, the warm-up, make a missing cache).
+    const hello = cases.find((c) => c.name === 'hello');
+    if (hello) firstStarts(v, hello.args);
+    for (const inst of hello ? installs : []) {
+      for (const mode of ['none', 'RF+DI']) {
+        const row = { node: v.version, cpus: 2, mode, case: `hello (${inst.how})`, modules: 1 };
+        results.push(row);
+        const s = pair([v.node, ...hello.args], [inst.secnode, ...hello.args], hello, v, mode, 2);
+        if (s.error) { row.error = s.error; continue; }
+        Object.assign(row, { samples: { node: s.a, secnode: s.b }, nodeMs: median(s.a), secnodeMs: median(s.b) });
+        row.ratio = row.secnodeMs / row.nodeMs;
+        console.error(`  2 cpu ${mode} ${row.case}: ${fmt(row.nodeMs)} / ${fmt(row.secnodeMs)} ms`);
       }
     }
   }
@@ -166,14 +214,14 @@ try {
   // 4. The tables, the targets, and results.json.
   const target = (r) => (r.mode !== 'none' || r.cpus !== 2 ? undefined : major({ version: r.node }) === 20 ? NODE20_TARGET : [24, 26].includes(major({ version: r.node })) ? TARGETS[r.case] : undefined);
   const noBits = (r) => results.find((x) => x.node === r.node && x.cpus === r.cpus && x.mode === 'none' && x.case === r.case);
-  const head = ['node', 'cpus', 'bits', 'case', 'modules', 'node ms', 'secnode ms', 'ratio', 'target', 'µs/module'];
+  const head = ['node', 'cpus', 'bits', 'case', 'modules', 'node ms', 'secnode ms', 'ratio', 'target', 'µs/module', 'own µs/module'];
   const rows = results.map((r) => {
     const t = target(r);
     const base = r.mode === 'RF+DI' ? noBits(r) : undefined;
     const vsNone = base?.ratio && r.ratio ? r.ratio / base.ratio : undefined;
     const verdict = r.error ? 'ERROR' : t !== undefined ? `≤${t.toFixed(2)} ${r.ratio <= t ? 'PASS' : 'MISS'}`
       : vsNone !== undefined ? `${fmt((vsNone - 1) * 100, 1)}% vs none ${vsNone <= ENFORCED_TARGET ? 'PASS' : 'MISS'}` : '';
-    return [r.node, String(r.cpus), r.mode, r.case, String(r.modules ?? '-'), fmt(r.nodeMs), fmt(r.secnodeMs), r.ratio ? `${fmt(r.ratio, 2)}x` : '-', verdict, fmt(r.perModuleUs)];
+    return [r.node, String(r.cpus), r.mode, r.case, String(r.modules ?? '-'), fmt(r.nodeMs), fmt(r.secnodeMs), r.ratio ? `${fmt(r.ratio, 2)}x` : '-', verdict, fmt(r.perModuleUs), fmt(r.ownUs)];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells) => cells.map((c, i) => (i < 4 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');

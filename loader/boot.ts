@@ -4,9 +4,11 @@ import { writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { invalidConfig, preloadOrder } from '../src/errors.js';
+import { invalidConfig, preloadOrder, unsupportedNode } from '../src/errors.js';
 import { readSecurebits } from '../src/kernel.js';
 import { shFallbackWarning } from '../src/launchers.js';
+import { isSupportedNode, supportedNodeWords } from '../src/node-features.js';
+import { enforcingRule } from '../src/policy.js';
 import { preloadsInOrder, splitAroundSelf } from '../src/preloads.js';
 import { readSettings, type SettingsInput } from '../src/settings.js';
 import { installBackend, type Backend } from './backends/backend.js';
@@ -48,6 +50,12 @@ function noteWorkerEntries(): void {
   });
 }
 
+/** The rule that makes this context enforce (RF before DI), for refusals. */
+function ruleOf(ctx: Context): string {
+  const forced = ctx.settings.forced;
+  return enforcingRule('file', ctx.bits, forced) ?? enforcingRule('interactive', ctx.bits, forced) ?? '';
+}
+
 /**
  * Installs secnode in this thread. As a preload it also refuses code that ran before it (under
  * enforcement) and gates the start input; from `install()` the caller is the program itself.
@@ -68,6 +76,7 @@ export function boot(as: 'preload' | 'install', main: boolean, options: Settings
   const data: ContextData = { ...base, entry, preloads: after.flatMap((p) => (p.path === undefined ? [] : [p.path])) };
   const ctx = contextFrom(data);
   if (as === 'preload' && main && ctx.enforcing && ctx.settings.launcher === 'sh') writeSync(2, shFallbackWarning());
+  if (ctx.enforcing && !isSupportedNode(process.versions.node)) throw unsupportedNode(process.version, supportedNodeWords(), ctx.hex, ruleOf(ctx));
   if (as === 'preload' && ctx.enforcing) {
     const named = new Set(before.map((p) => p.path));
     const earlier = [...before.map((p) => p.spec), ...foreignLoaded().filter((f) => !named.has(f))];

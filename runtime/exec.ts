@@ -7,7 +7,9 @@ import {
 } from '../src/constants.js';
 import { errnoName, errnoWords } from '../src/errno.js';
 import { execv, probeCheck, readSecurebits, SyscallError, writeSecurebits } from '../src/kernel.js';
+import { decodeBits } from '../src/securebits.js';
 import { readSettings } from '../src/settings.js';
+import { withSelfFirst } from '../loader/self-first.js';
 
 /** Parsed `exec` arguments. */
 export interface ExecOptions {
@@ -67,6 +69,21 @@ export function findCommand(name: string, path = process.env.PATH ?? '/usr/bin:/
   throw new Error(found ? `command not executable: ${found}` : `command not found: ${name}`);
 }
 
+/**
+ * Whether this secnodectl already runs under enforcement (bits inherited, or a forcing setting): then CMD gets
+ * secnode first in NODE_OPTIONS, as every Node child of a secnode process does, so `exec` cannot start a Node
+ * without it.
+ */
+function enforcingAtStart(): boolean {
+  try {
+    const bits = decodeBits(readSecurebits());
+    const { forced } = readSettings(process.env);
+    return bits.restrictFile || bits.denyInteractive || forced.restrictFile || forced.denyInteractive;
+  } catch {
+    return true; // bits that cannot be read or an invalid setting: fail closed
+  }
+}
+
 /** Sets the bits and execs; returns only with an error message (and the exit status to use). */
 export function runExec(opts: ExecOptions): { status: number; message: string } {
   let file: string;
@@ -79,6 +96,7 @@ export function runExec(opts: ExecOptions): { status: number; message: string } 
     return { status: 1, message: 'this kernel does not support AT_EXECVE_CHECK and the exec securebits (Linux 6.14+ needed); '
       + 'use SECNODE_RESTRICT_FILE=1 / SECNODE_DENY_INTERACTIVE=1 with SECNODE_EMULATE_CHECK=1 instead' };
   }
+  if (enforcingAtStart()) process.env.NODE_OPTIONS = withSelfFirst(process.env.NODE_OPTIONS);
   Object.assign(process.env, opts.settings);
   const want = (opts.restrictFile ? SECBIT_EXEC_RESTRICT_FILE | (opts.lock ? SECBIT_EXEC_RESTRICT_FILE_LOCKED : 0) : 0)
     | (opts.denyInteractive ? SECBIT_EXEC_DENY_INTERACTIVE | (opts.lock ? SECBIT_EXEC_DENY_INTERACTIVE_LOCKED : 0) : 0);

@@ -4,6 +4,7 @@
 import { fileURLToPath } from 'node:url';
 import { enforcedBy, optionRefused } from '../src/errors.js';
 import { envTable, optionTable, type Verdict } from '../src/options.js';
+import { PIN_FILE } from '../src/pinned-node.js';
 import { EXIT_REFUSED, refusalText } from '../src/refusal.js';
 
 const SN_VALUE = 0x01;
@@ -67,6 +68,7 @@ export function launcherTable(): string {
     '#define SN_NEUTRAL 0x10 /* env only: under RF the launcher neutralises it instead of refusing (see below) */',
     '#define SN_PREFIX 0x20  /* env only: the name is a prefix (e.g. "LD_") */',
     'struct sn_entry { const char *name; unsigned flags; const char *why; };',
+    `#define SN_PIN_FILE ${cString(PIN_FILE)}  /* in <dist>/runtime: the Node binaries pinned for enforcement */`,
     '/* Every option spelling any supported Node version accepts (canonical names AND aliases such as',
     '   "-r", "-pe", "--debug-port"), sorted by name (strcmp order), for bsearch. Safe options are listed',
     '   too (flags 0 or SN_VALUE) so that value-taking is known. `why` is NULL for safe options. */',

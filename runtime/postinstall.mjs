@@ -1,4 +1,4 @@
-// Install-time steps (package.json "postinstall"; the build runs the launcher step too). Each step is one function
+// Install-time steps (package.json "postinstall"; a build does the same work itself). Each step is one function
 // in STEPS: it gets the package root, does its work, and returns a line to print or null. A step that fails prints
 // a warning and never fails the install: what it would have made is then missing and `secnodectl status` says so.
 // Steps run from dist/ only: in a clone, npm runs postinstall before `prepare` builds, and the build runs them.
@@ -8,6 +8,7 @@
 import { chmodSync, copyFileSync, existsSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { installCodeCache } from './code-cache.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -35,19 +36,25 @@ export async function installLauncher(root = ROOT, { fallbackOnly = false } = {}
   return `secnode: warning: no static launcher for linux-${process.arch} in this package; installed the sh fallback: ${SH_FALLBACK_LIMITS}`;
 }
 
-/** The steps, in order: [name, step]. Add install-time work here, one function each. */
-export const STEPS = [['launcher', installLauncher]];
+/** The code cache of secnode's loader for the Node installing (runtime/code-cache.mjs; it says itself what failed). */
+async function codeCache() {
+  await installCodeCache();
+  return null;
+}
 
-/** Whether npm runs this as "prepare" of `npm pack` or `npm publish` (npm_command is the outer command there). */
+/** The steps, in order: [name, step]. Add install-time work here, one function each. */
+export const STEPS = [['launcher', installLauncher], ['code cache', codeCache]];
+
+/** Whether npm runs "prepare" for `npm pack` or `npm publish` (npm_command is the outer command there). */
 function packing() {
-  return process.env.npm_lifecycle_event === 'prepare' && ['pack', 'publish'].includes(process.env.npm_command ?? '');
+  return ['pack', 'publish'].includes(process.env.npm_command ?? '');
 }
 
 /** Runs every step; returns 0 whatever happens (a failed step is a warning). */
 export async function runSteps(root = ROOT) {
   if (!existsSync(join(root, 'dist', 'runtime', 'secnodectl.js'))) return 0; // a clone before its build
-  if (packing()) {
-    await installLauncher(root, { fallbackOnly: true });
+  if (process.env.npm_lifecycle_event === 'prepare') { // right after the build, which ran the steps itself
+    if (packing()) await installLauncher(root, { fallbackOnly: true });
     return 0;
   }
   for (const [name, step] of STEPS) {

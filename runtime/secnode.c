@@ -5,13 +5,14 @@
  * It reads the securebits with prctl(PR_GET_SECUREBITS) and, when file or interactive enforcement is
  * on, gates everything Node acts on before any preload: environment variables (dynamic linker,
  * OpenSSL, compile cache, ...), options in argv and in NODE_OPTIONS (parsed as Node parses them),
- * and the `inspect` subcommand. Then it puts secnode's register first in NODE_OPTIONS and execs the
- * first `node` on PATH that is not itself; under enforcement only a real Node binary (an ELF file
- * defining napi_module_register, or linking libnode) is exec'd. With no enforcement it behaves
- * exactly like the former sh launcher (runtime/secnode.sh), LD_PRELOAD and the rest passed through.
+ * the `inspect` subcommand and env files. Then it puts secnode's register first in NODE_OPTIONS and execs
+ * Node: with no enforcement the first `node` on PATH that is not itself, exactly like the former sh launcher
+ * (runtime/secnode.sh), LD_PRELOAD and the rest passed through; under enforcement only a Node binary the operator
+ * pinned (dist/runtime/pinned-node, written by the build, the install or `secnodectl pin-node`), exec'd through
+ * the descriptor it verified.
  *
- * Invoked as `secnodectl`, it runs dist/runtime/secnodectl.js with no NODE_OPTIONS of its own (the
- * caller's is handed over as `--caller-node-options`), behind the same pre-start gate.
+ * Invoked as `secnodectl`, it runs dist/runtime/secnodectl.js behind the same pre-start gate and with the same
+ * choice of Node; the caller's NODE_OPTIONS is handed over as `--caller-node-options`.
  *
  * The option and environment tables come from launcher-table.h (generated from src/options.ts).
  */
@@ -380,6 +381,258 @@ static struct found find_node(const char *path, const struct stat *self) {
   return f;
 }
 
+/* --- Reading a whole small file from a descriptor. --- */
+
+#define FILE_MAX (64u << 20)
+
+/* The bytes of the open regular file `fd` (NUL-terminated, at most FILE_MAX), or NULL with errno set. */
+static char *read_all(int fd, size_t *size) {
+  size_t cap = 8192, len = 0;
+  char *buf = malloc(cap + 1);
+  if (buf == NULL) return NULL;
+  for (;;) {
+    if (len == cap) {
+      if (cap >= FILE_MAX) {
+        free(buf);
+        errno = EFBIG;
+        return NULL;
+      }
+      cap *= 2;
+      char *next = realloc(buf, cap + 1);
+      if (next == NULL) {
+        free(buf);
+        return NULL;
+      }
+      buf = next;
+    }
+    ssize_t r = read(fd, buf + len, cap - len);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {
+      free(buf);
+      return NULL;
+    }
+    if (r == 0) break;
+    len += (size_t)r;
+  }
+  buf[len] = '\0';
+  *size = len;
+  return buf;
+}
+
+/* --- The Node the operator pinned for enforcement (<dist>/runtime/SN_PIN_FILE). --- */
+
+#define PINS_MAX 64
+
+/* The pinned Node binaries: absolute paths, one a line, and the identity (device, inode) of each that exists. */
+struct pins {
+  char path_of_file[PATH_MAX];
+  unsigned count;
+  char *path[PINS_MAX];
+  dev_t dev[PINS_MAX];
+  ino_t ino[PINS_MAX];
+  int exists[PINS_MAX];
+};
+
+/*
+ * Reads the pin file, trusted only when the install's owner (the owner of this launcher, or root) owns it and
+ * nobody else may write it. Returns NULL, or why it cannot be used.
+ */
+static const char *read_pins(const char *dist, const struct stat *self, struct pins *p) {
+  snprintf(p->path_of_file, sizeof p->path_of_file, "%s/runtime/%s", dist, SN_PIN_FILE);
+  p->count = 0;
+  int fd = open(p->path_of_file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0) return errno == ENOENT ? "no Node is pinned (the file does not exist)" : strerror(errno);
+  struct stat st;
+  const char *why = NULL;
+  size_t size = 0;
+  char *text = NULL;
+  if (fstat(fd, &st) != 0) why = strerror(errno);
+  else if (!S_ISREG(st.st_mode)) why = "not a regular file";
+  else if (st.st_uid != 0 && st.st_uid != self->st_uid) why = "owned by a user other than the install's owner or root";
+  else if (st.st_mode & (S_IWGRP | S_IWOTH)) why = "writable by group or others";
+  else if ((text = read_all(fd, &size)) == NULL) why = strerror(errno);
+  close(fd);
+  if (why != NULL) return why;
+  for (char *line = text, *next; line != NULL && *line != '\0'; line = next) {
+    next = strchr(line, '\n');
+    if (next != NULL) *next++ = '\0';
+    if (line[0] == '\0' || line[0] == '#') continue;
+    if (line[0] != '/') return "holds a line that is not an absolute path";
+    if (p->count == PINS_MAX) return "holds more than 64 Node binaries";
+    struct stat ps;
+    unsigned k = p->count++;
+    p->path[k] = line;
+    p->exists[k] = stat(line, &ps) == 0;
+    p->dev[k] = p->exists[k] ? ps.st_dev : 0;
+    p->ino[k] = p->exists[k] ? ps.st_ino : 0;
+  }
+  return p->count == 0 ? "names no Node binary" : NULL;
+}
+
+/* Whether the open file is one of the pinned Node binaries (same device and inode). */
+static int is_pinned(const struct pins *p, const struct stat *st) {
+  for (unsigned k = 0; k < p->count; k++) {
+    if (p->exists[k] && p->dev[k] == st->st_dev && p->ino[k] == st->st_ino) return 1;
+  }
+  return 0;
+}
+
+/* The pinned Node binaries, comma-separated, for messages. */
+static void pins_words(const struct pins *p, char *buf, size_t size) {
+  size_t len = 0;
+  buf[0] = '\0';
+  for (unsigned k = 0; k < p->count && len < size; k++) {
+    int n = snprintf(buf + len, size - len, "%s%s", k > 0 ? ", " : "", p->path[k]);
+    if (n < 0) break;
+    len += (size_t)n;
+  }
+}
+
+/* --- Env files (--env-file, --env-file-if-exists): read as Node reads them, for their NODE_OPTIONS. --- */
+
+/* The entries of env files, "KEY=VALUE" (later ones win), in the order Node stores them. */
+struct env_file {
+  char **entries;
+  size_t count;
+  size_t cap;
+};
+
+/* Adds or replaces KEY=VALUE. */
+static void env_file_set(struct env_file *ef, const char *key, size_t klen, const char *value, size_t vlen) {
+  char *entry = malloc(klen + vlen + 2);
+  if (entry == NULL) oom();
+  memcpy(entry, key, klen);
+  entry[klen] = '=';
+  memcpy(entry + klen + 1, value, vlen);
+  entry[klen + vlen + 1] = '\0';
+  for (size_t i = 0; i < ef->count; i++) {
+    if (strncmp(ef->entries[i], entry, klen + 1) == 0) {
+      free(ef->entries[i]);
+      ef->entries[i] = entry;
+      return;
+    }
+  }
+  if (ef->count + 1 >= ef->cap) {
+    ef->cap = ef->cap == 0 ? 16 : ef->cap * 2;
+    ef->entries = realloc(ef->entries, ef->cap * sizeof *ef->entries);
+    if (ef->entries == NULL) oom();
+  }
+  ef->entries[ef->count++] = entry;
+  ef->entries[ef->count] = NULL;
+}
+
+/* [s, s+*len) without leading and trailing spaces (spaces only, as Node trims). */
+static const char *trim_spaces(const char *s, size_t *len) {
+  while (*len > 0 && s[0] == ' ') {
+    s++;
+    (*len)--;
+  }
+  while (*len > 0 && s[*len - 1] == ' ') (*len)--;
+  return s;
+}
+
+/* Stores one parsed line: the key without spaces and an `export ` prefix; the value trimmed, unquoted, with
+   `\n` expanded inside double quotes. */
+static void env_file_store(struct env_file *ef, const char *key, size_t klen, const char *value, size_t vlen) {
+  key = trim_spaces(key, &klen);
+  if (klen >= 7 && memcmp(key, "export ", 7) == 0) {
+    key += 7;
+    klen -= 7;
+  }
+  if (klen == 0) return;
+  value = trim_spaces(value, &vlen);
+  int dquoted = vlen > 0 && value[0] == '"' && value[vlen - 1] == '"';
+  if (vlen > 0 && (value[0] == '"' || value[0] == '\'' || value[0] == '`') && value[vlen - 1] == value[0]) {
+    value++;
+    vlen = vlen >= 2 ? vlen - 2 : 0;
+  }
+  char *out = malloc(vlen + 1);
+  if (out == NULL) oom();
+  size_t n = 0;
+  for (size_t i = 0; i < vlen; i++) {
+    if (dquoted && value[i] == '\\' && i + 1 < vlen && value[i + 1] == 'n') {
+      out[n++] = '\n';
+      i++;
+    } else {
+      out[n++] = value[i];
+    }
+  }
+  env_file_set(ef, key, klen, out, n);
+  free(out);
+}
+
+/*
+ * Parses an env file's text as Node does: `KEY=VALUE` lines; a value that opens with a quote runs to the same
+ * quote (across lines); `#` outside quotes starts a comment; \n, \r and \r\n end a line.
+ */
+static void env_file_parse(struct env_file *ef, const char *text, size_t size) {
+  const char *key = NULL;
+  size_t klen = 0, start = 0, end = 0;
+  char quote = 0;
+  int comment = 0;
+  for (size_t i = 0; i < size; i++) {
+    char c = text[i];
+    if (!comment && c == '=' && key == NULL) {
+      key = text + start;
+      klen = i - start;
+      while (i + 1 < size && text[i + 1] == ' ') i++;
+      start = end = i + 1;
+    } else if (!comment && (c == '"' || c == '\'' || c == '`')) {
+      if (start == i) quote = c;
+      else if (quote == c) quote = 0;
+      end++;
+    } else if (!comment && c == '#' && quote == 0) {
+      end = i;
+      comment = 1;
+    } else if ((c == '\n' || c == '\r') && quote == 0) {
+      if (key != NULL) env_file_store(ef, key, klen, text + start, end - start);
+      if (c == '\r' && i + 1 < size && text[i + 1] == '\n') i++;
+      start = end = i + 1;
+      key = NULL;
+      quote = 0;
+      comment = 0;
+    } else if (!comment) {
+      end++;
+    }
+  }
+  if (key != NULL) env_file_store(ef, key, klen, text + start, end - start);
+}
+
+/*
+ * Reads the env files Node would read for its NODE_OPTIONS: every argument starting with `--env-file` (also
+ * `--env-file-if-exists`, and also after the script: Node scans all of argv for them), with its value after `=`
+ * or in the next argument. With no enforcement an unreadable or non-regular file is skipped (Node reports it, and
+ * a pipe must not be drained); under enforcement a file secnode cannot read as a regular file is refused, since
+ * what Node would take from it is unknown.
+ */
+static void read_env_files(int argc, char **argv, const struct gate *g, int enforcing, struct env_file *ef) {
+  for (int i = 1; i < argc; i++) {
+    if (strncmp(argv[i], "--env-file", 10) != 0) continue;
+    const char *eq = strchr(argv[i], '=');
+    const char *path = eq != NULL ? eq + 1 : i + 1 < argc ? argv[i + 1] : NULL;
+    if (path == NULL) break;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    struct stat st;
+    const char *why = NULL;
+    char *text = NULL;
+    size_t size = 0;
+    if (fd < 0) why = errno == ENOENT ? NULL : strerror(errno);
+    else if (fstat(fd, &st) != 0) why = strerror(errno);
+    else if (!S_ISREG(st.st_mode)) why = "not a regular file (secnode reads it before Node does)";
+    else if ((text = read_all(fd, &size)) == NULL) why = strerror(errno);
+    if (fd >= 0) close(fd);
+    if (text != NULL) env_file_parse(ef, text, size);
+    free(text);
+    if (why != NULL && enforcing) {
+      static const struct sn_entry env_file = { "--env-file", SN_RF | SN_DI, NULL };
+      char what[PATH_MAX + 32], hint[PATH_MAX + 96];
+      snprintf(what, sizeof what, "--env-file %s (%s)", path, why);
+      snprintf(hint, sizeof hint, "hint: give an env file secnode can read (a regular file), or run without enforcement");
+      refuse_entry(what, &env_file, g->rf != NULL ? g->rf : g->di, hint);
+    }
+  }
+}
+
 /* --- The environment Node gets. --- */
 
 /* `--require "<register>"`, quoted as loader/self-first.ts REQUIRE_SELF quotes it. */
@@ -410,7 +663,7 @@ static char **edit_env(char **envp, const char *drop1, const char *drop2, char *
   size_t count = 0;
   while (envp[count] != NULL) count++;
   char **out = malloc((count + 3) * sizeof *out);
-  if (out == NULL) return NULL;
+  if (out == NULL) oom();
   size_t k = 0;
   for (size_t i = 0; i < count; i++) {
     const char *e = envp[i];
@@ -430,124 +683,221 @@ static char **edit_env(char **envp, const char *drop1, const char *drop2, char *
 static char *concat(const char *a, const char *b, const char *c) {
   size_t na = strlen(a), nb = strlen(b), nc = strlen(c);
   char *out = malloc(na + nb + nc + 1);
-  if (out == NULL) return NULL;
+  if (out == NULL) oom();
   memcpy(out, a, na);
   memcpy(out + na, b, nb);
   memcpy(out + na + nb, c, nc + 1);
   return out;
 }
 
-int main(int argc, char **argv) {
-  char **envp = environ;
-  const char *arg0 = argc > 0 ? argv[0] : "secnode";
-  const char *slash = strrchr(arg0, '/');
-  int ctl = strcmp(slash != NULL ? slash + 1 : arg0, "secnodectl") == 0;
+/* `NODE_OPTIONS=<first> <options>`, or `<first>` alone when the options are empty or already start with it. */
+static char *options_with_first(const char *first, const char *options) {
+  size_t fl = strlen(first);
+  if (options != NULL && strncmp(options, first, fl) == 0 && (options[fl] == '\0' || options[fl] == ' ')) {
+    return concat("NODE_OPTIONS=", options, "");
+  }
+  if (options == NULL || options[0] == '\0') return concat("NODE_OPTIONS=", first, "");
+  char *head = concat("NODE_OPTIONS=", first, " ");
+  char *out = concat(head, options, "");
+  free(head);
+  return out;
+}
 
-  /* Where secnode is installed: this binary is <dist>/runtime/secnode. */
-  char exe[PATH_MAX];
-  ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  struct stat self;
-  if (len <= 0 || stat("/proc/self/exe", &self) != 0) {
+/* --- The launch, step by step. --- */
+
+/* Everything main() decides before it execs Node. */
+struct launch {
+  int ctl;                    /* invoked as secnodectl */
+  char dist[PATH_MAX];        /* <install>/dist: this binary is <dist>/runtime/secnode */
+  struct stat self;           /* this launcher's file */
+  struct gate g;              /* the enforcement in force */
+  int enforcing;
+  int neutralise;             /* the compile cache is to be turned off */
+  const char *caller_options; /* the environment's NODE_OPTIONS (first value), or NULL when unset */
+  const char *file_options;   /* NODE_OPTIONS from env files, used when the environment has none, or NULL */
+  const char *node;           /* the Node binary to run (a path, for execve and messages) */
+  const char *arg0;           /* argv[0] for Node */
+  int fd;                     /* under enforcement: the verified Node binary, exec'd through this descriptor */
+};
+
+/* Finds the install from /proc/self/exe and whether this is secnodectl. */
+static void locate_self(struct launch *l, const char *arg0) {
+  const char *slash = strrchr(arg0, '/');
+  l->ctl = strcmp(slash != NULL ? slash + 1 : arg0, "secnodectl") == 0;
+  ssize_t len = readlink("/proc/self/exe", l->dist, sizeof l->dist - 1);
+  if (len <= 0 || stat("/proc/self/exe", &l->self) != 0) {
     refuse("cannot find its own file through /proc/self/exe (is /proc mounted?)", "ERR_SECNODE_CHECK_UNAVAILABLE",
       "hint: mount /proc, or run node with --require secnode/register");
   }
-  exe[len] = '\0';
-  char *cut = strrchr(exe, '/');
-  if (cut != NULL) *cut = '\0';
-  cut = strrchr(exe, '/');
-  if (cut != NULL) *cut = '\0';
-  const char *dist = exe;
+  l->dist[len] = '\0';
+  for (int up = 0; up < 2; up++) {
+    char *cut = strrchr(l->dist, '/');
+    if (cut != NULL) *cut = '\0';
+  }
+}
 
-  /* The securebits, from the kernel: nothing in the environment can redirect this. */
+/* Reads the securebits from the kernel (nothing in the environment can redirect this) and the forcing settings. */
+static void read_policy(struct launch *l, char **envp) {
   int bits = prctl(PR_GET_SECUREBITS, 0, 0, 0, 0);
   if (bits < 0) {
     char message[160];
     snprintf(message, sizeof message, "cannot read the securebits: prctl(PR_GET_SECUREBITS) failed: %s", strerror(errno));
     refuse(message, "ERR_SECNODE_CHECK_UNAVAILABLE", "hint: secnode refuses to start when it cannot tell the policy");
   }
-  struct gate g = {
-    (unsigned)bits & SECBIT_RF ? "SECBIT_EXEC_RESTRICT_FILE" : forced(envp, "SECNODE_RESTRICT_FILE") ? "SECNODE_RESTRICT_FILE" : NULL,
-    (unsigned)bits & SECBIT_DI ? "SECBIT_EXEC_DENY_INTERACTIVE" : forced(envp, "SECNODE_DENY_INTERACTIVE") ? "SECNODE_DENY_INTERACTIVE" : NULL,
-  };
-  int enforcing = g.rf != NULL || g.di != NULL;
+  l->g.rf = (unsigned)bits & SECBIT_RF ? "SECBIT_EXEC_RESTRICT_FILE" : forced(envp, "SECNODE_RESTRICT_FILE") ? "SECNODE_RESTRICT_FILE" : NULL;
+  l->g.di = (unsigned)bits & SECBIT_DI ? "SECBIT_EXEC_DENY_INTERACTIVE" : forced(envp, "SECNODE_DENY_INTERACTIVE") ? "SECNODE_DENY_INTERACTIVE" : NULL;
+  l->enforcing = l->g.rf != NULL || l->g.di != NULL;
+}
 
-  /* The pre-start gate: before Node (and its dynamic linker, OpenSSL, inspector, compile cache) starts. */
-  int neutralise = 0;
-  const char *caller_options = first_value(envp, "NODE_OPTIONS");
-  if (enforcing) {
-    neutralise = check_env(envp, &g);
-    if (caller_options != NULL) check_node_options(caller_options, &g);
-    if (!ctl) check_argv(argc, argv, &g);
-  }
+/*
+ * The pre-start gate, before Node (its dynamic linker, OpenSSL, inspector, compile cache) starts: the
+ * environment, NODE_OPTIONS, argv and env files under enforcement; with no enforcement only the env files'
+ * NODE_OPTIONS is read, so it applies as under node.
+ */
+static void gate_prestart(struct launch *l, int argc, char **argv, char **envp) {
+  l->caller_options = first_value(envp, "NODE_OPTIONS");
+  struct env_file ef = { NULL, 0, 0 };
+  if (l->caller_options == NULL || l->enforcing) read_env_files(argc, argv, &l->g, l->enforcing, &ef);
+  if (l->caller_options == NULL && ef.count > 0) l->file_options = first_value(ef.entries, "NODE_OPTIONS");
+  if (!l->enforcing) return;
+  l->neutralise = check_env(envp, &l->g);
+  if (ef.count > 0) l->neutralise |= check_env(ef.entries, &l->g);
+  if (l->caller_options != NULL) check_node_options(l->caller_options, &l->g);
+  if (l->file_options != NULL) check_node_options(l->file_options, &l->g);
+  if (!l->ctl) check_argv(argc, argv, &l->g);
+}
 
+/* Refuses to run `what` (the Node chosen) with `why` and a hint; exit 126, nothing run. */
+static void __attribute__((noreturn)) refuse_node(const struct launch *l, const char *what, const char *why, const char *hint) {
+  char message[PATH_MAX * 4 + 512];
+  snprintf(message, sizeof message, "refused to run %s: %s (enforced by %s)", what, why, l->g.rf != NULL ? l->g.rf : l->g.di);
+  refuse(message, "ERR_SECNODE_EXEC_DENIED", hint);
+}
+
+/*
+ * Chooses the Node binary. With no enforcement: the first `node` on PATH that is not this launcher, as a shell
+ * would find it (nvm and PATH switching keep working). Under enforcement: only a Node the operator pinned in
+ * <dist>/runtime/SN_PIN_FILE runs, the first `node` on PATH when it is pinned, else the first pinned one when PATH
+ * has no `node`; it is opened, must still look like Node (an ELF defining napi_module_register), and that very
+ * descriptor is exec'd.
+ */
+static void choose_node(struct launch *l, char **envp) {
   /* An unset PATH is the shell's default, as the sh launcher saw it. */
   const char *path = first_value(envp, "PATH");
-  struct found f = find_node(path != NULL ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", &self);
-  if (f.real == NULL) {
-    dprintf(2, "secnode: no node binary on PATH\n");
-    return EXIT_NOT_FOUND;
-  }
-  int fd = -1;
-  if (enforcing) {
-    /* Only a real Node binary: the file checked is the file exec'd (through the same descriptor). */
-    char *resolved = realpath(f.real, NULL);
-    fd = resolved != NULL ? open(resolved, O_RDONLY | O_CLOEXEC) : -1;
-    const char *why = fd < 0 ? strerror(errno) : not_node(fd);
-    if (why != NULL) {
-      char message[PATH_MAX * 2 + 256];
-      snprintf(message, sizeof message, "refused to run %s%s%s: %s (enforced by %s)", f.real,
-        resolved != NULL && strcmp(resolved, f.real) != 0 ? " -> " : "", resolved != NULL && strcmp(resolved, f.real) != 0 ? resolved : "",
-        why, g.rf != NULL ? g.rf : g.di);
-      refuse(message, "ERR_SECNODE_EXEC_DENIED", "hint: put the directory of the real node binary first on PATH");
+  struct found f = find_node(path != NULL ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", &l->self);
+  l->fd = -1;
+  if (!l->enforcing) {
+    if (f.real == NULL) {
+      dprintf(2, "secnode: no node binary on PATH\n");
+      _exit(EXIT_NOT_FOUND);
     }
-    free(resolved);
+    l->node = f.real;
+    l->arg0 = strcmp(f.first, f.real) == 0 ? "node" : f.real;
+    return;
   }
+  static struct pins pins;
+  const char *bad = read_pins(l->dist, &l->self, &pins);
+  if (bad != NULL) {
+    char why[PATH_MAX + 160];
+    snprintf(why, sizeof why, "no Node is pinned for enforcement: %s: %s", pins.path_of_file, bad);
+    refuse_node(l, f.real != NULL ? f.real : "node", why,
+      "hint: pin the Node to run, as the install's owner and without enforcement: secnodectl pin-node /path/to/node");
+  }
+  const char *chosen = f.real;
+  if (chosen == NULL) {
+    for (unsigned k = 0; k < pins.count && chosen == NULL; k++) {
+      if (pins.exists[k]) chosen = pins.path[k];
+    }
+    if (chosen == NULL) refuse_node(l, pins.path[0], "the pinned Node does not exist", "hint: install it, or pin another: secnodectl pin-node /path/to/node");
+  }
+  char *resolved = realpath(chosen, NULL);
+  int fd = resolved != NULL ? open(resolved, O_RDONLY | O_CLOEXEC) : -1;
+  char what[PATH_MAX * 2 + 8];
+  snprintf(what, sizeof what, "%s%s%s", chosen, resolved != NULL && strcmp(resolved, chosen) != 0 ? " -> " : "",
+    resolved != NULL && strcmp(resolved, chosen) != 0 ? resolved : "");
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) != 0) refuse_node(l, what, strerror(errno), "hint: put the pinned Node first on PATH");
+  if (!is_pinned(&pins, &st)) {
+    char why[PATH_MAX * 2 + 256], list[PATH_MAX * 2];
+    pins_words(&pins, list, sizeof list);
+    snprintf(why, sizeof why, "not a Node the operator pinned for enforcement (%s names: %s)", pins.path_of_file, list);
+    char hint[PATH_MAX + 200];
+    snprintf(hint, sizeof hint, "hint: put a pinned Node first on PATH, or pin this one as the install's owner, without enforcement: secnodectl pin-node %s",
+      resolved != NULL ? resolved : chosen);
+    refuse_node(l, what, why, hint);
+  }
+  if ((st.st_uid != 0 && st.st_uid != l->self.st_uid) || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+    refuse_node(l, what, "the pinned Node binary may be changed by users other than the install's owner (owner or mode)",
+      "hint: make the Node binary owned by root (or the install's owner) and writable by nobody else, or pin another");
+  }
+  const char *not = not_node(fd);
+  if (not != NULL) refuse_node(l, what, not, "hint: pin a real Node binary: secnodectl pin-node /path/to/node");
+  free(resolved);
+  l->fd = fd;
+  l->node = chosen;
+  l->arg0 = f.real != NULL && strcmp(f.first, f.real) == 0 ? "node" : chosen;
+}
 
-  /* argv and environment for Node. */
-  char **args = malloc(((size_t)argc + 4) * sizeof *args);
+/*
+ * Node's argv and environment. secnode: the register first in NODE_OPTIONS (before the caller's, or the env
+ * files' when the environment has none). secnodectl: the tool, with the caller's NODE_OPTIONS handed over as an
+ * argument for `exec` to pass on; its own NODE_OPTIONS is set, so no env file named in its arguments can supply
+ * one (Node reads `--env-file` anywhere in argv), and under enforcement it is the register alone, so its own Node
+ * is held to the same checks as any secnode process. Under RF the compile cache is off.
+ */
+static char **node_args(const struct launch *l, int argc, char **argv, char ***env_out, char **envp) {
+  char **args = malloc(((size_t)argc + 5) * sizeof *args);
   if (args == NULL) oom();
   size_t k = 0;
-  args[k++] = strcmp(f.first, f.real) == 0 ? "node" : f.real;
-  char **env;
-  char *disable = neutralise || g.rf != NULL ? "NODE_DISABLE_COMPILE_CACHE=1" : NULL;
-  if (ctl) {
-    args[k++] = concat(dist, "/runtime/secnodectl.js", "");
-    if (caller_options != NULL) {
+  args[k++] = (char *)l->arg0;
+  char *first = require_self(concat(l->dist, "/loader/register.cjs", ""));
+  if (first == NULL) oom();
+  char *disable = l->neutralise || l->g.rf != NULL ? "NODE_DISABLE_COMPILE_CACHE=1" : NULL;
+  char *options;
+  if (l->ctl) {
+    args[k++] = concat(l->dist, "/runtime/secnodectl.js", "");
+    if (l->caller_options != NULL) {
       args[k++] = "--caller-node-options";
-      args[k++] = (char *)caller_options;
+      args[k++] = (char *)l->caller_options;
+    } else {
+      args[k++] = "--caller-no-node-options";
     }
-    for (int i = 1; i < argc; i++) args[k++] = argv[i];
-    env = edit_env(envp, "NODE_OPTIONS", disable != NULL ? "NODE_DISABLE_COMPILE_CACHE" : NULL, disable, NULL);
+    options = l->enforcing ? options_with_first(first, NULL) : concat("NODE_OPTIONS=", "", "");
   } else {
-    char *register_file = concat(dist, "/loader/register.cjs", "");
-    char *first = register_file != NULL ? require_self(register_file) : NULL;
-    if (first == NULL) oom();
-    size_t fl = strlen(first);
-    const char *o = caller_options;
-    char *options;
-    if (o != NULL && strncmp(o, first, fl) == 0 && (o[fl] == '\0' || o[fl] == ' ')) options = concat("NODE_OPTIONS=", o, "");
-    else if (o == NULL || o[0] == '\0') options = concat("NODE_OPTIONS=", first, "");
-    else {
-      char *head = concat("NODE_OPTIONS=", first, " ");
-      options = head != NULL ? concat(head, o, "") : NULL;
-    }
-    for (int i = 1; i < argc; i++) args[k++] = argv[i];
-    env = options != NULL ? edit_env(envp, "NODE_OPTIONS", disable != NULL ? "NODE_DISABLE_COMPILE_CACHE" : NULL, options, disable) : NULL;
+    options = options_with_first(first, l->caller_options != NULL ? l->caller_options : l->file_options);
   }
+  for (int i = 1; i < argc; i++) args[k++] = argv[i];
   args[k] = NULL;
-  if (env == NULL || args[ctl ? 1 : 0] == NULL) oom();
+  *env_out = edit_env(envp, "NODE_OPTIONS", disable != NULL ? "NODE_DISABLE_COMPILE_CACHE" : NULL, options, disable);
+  return args;
+}
 
-  if (fd >= 0) {
-    /* The very file that was verified, through its descriptor: execve of /proc/self/fd/N (a plain execve,
-       so tools that trace or fault-inject execveat, the exec check's own syscall, see only the check);
-       execveat(fd, "", AT_EMPTY_PATH) where /proc is not mounted. */
+/*
+ * Execs Node. Under enforcement, the very file that was verified, through its descriptor: execve of
+ * /proc/self/fd/N (a plain execve, so tools that trace or fault-inject execveat, the exec check's own syscall, see
+ * only the check); execveat(fd, "", AT_EMPTY_PATH) where /proc is not mounted.
+ */
+static int exec_node(const struct launch *l, char **args, char **env) {
+  if (l->fd >= 0) {
     char self_fd[32];
-    snprintf(self_fd, sizeof self_fd, "/proc/self/fd/%d", fd);
+    snprintf(self_fd, sizeof self_fd, "/proc/self/fd/%d", l->fd);
     execve(self_fd, args, env);
-    if (errno == ENOENT) syscall(SYS_execveat, fd, "", args, env, AT_EMPTY_PATH);
+    if (errno == ENOENT) syscall(SYS_execveat, l->fd, "", args, env, AT_EMPTY_PATH);
   } else {
-    execve(f.real, args, env);
+    execve(l->node, args, env);
   }
-  dprintf(2, "secnode: cannot execute %s: %s\n", f.real, strerror(errno));
+  dprintf(2, "secnode: cannot execute %s: %s\n", l->node, strerror(errno));
   return EXIT_REFUSED;
+}
+
+int main(int argc, char **argv) {
+  struct launch l;
+  memset(&l, 0, sizeof l);
+  locate_self(&l, argc > 0 ? argv[0] : "secnode");
+  read_policy(&l, environ);
+  gate_prestart(&l, argc, argv, environ);
+  choose_node(&l, environ);
+  char **env;
+  char **args = node_args(&l, argc, argv, &env, environ);
+  return exec_node(&l, args, env);
 }

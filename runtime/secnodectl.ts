@@ -6,6 +6,8 @@ import { formatStatus, gatherStatus } from './status.js';
 const USAGE = `usage: secnodectl status [--json]
        secnodectl scan <entry|dir>… [--json] [--fix]
        secnodectl report [FILE|-]… [--json] [--fix --root DIR…]
+       secnodectl pin-node [--add] [NODE…]
+       secnodectl cache [NODE…]
        secnodectl exec [--restrict-file] [--deny-interactive] [--no-lock]
                        [--harden-generated] [--emulate-check] [--audit=SINKS] -- CMD [ARGS…]`;
 
@@ -48,6 +50,8 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'exec': return exec(rest);
     case 'scan': return (await import('./scan-cli.js')).scanCommand(rest);
     case 'report': return (await import('./report-cli.js')).reportCommand(rest);
+    case 'pin-node': return (await import('./pin-node.js')).pinNode(rest);
+    case 'cache': return (await import('./cache-cli.js')).cacheCommand(rest);
     case 'preflight': return (await import('./preflight.js')).preflight(rest);
     case '--help': case '-h': case 'help':
       process.stdout.write(`${USAGE}\n`);
@@ -57,8 +61,12 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-/** The launcher hands over the caller's NODE_OPTIONS (kept away from this process) for `exec` to pass on. */
+/** The launcher hands over the caller's NODE_OPTIONS, or says it had none (kept away from this process), for `exec` to pass on. */
 function callerArgs(argv: string[]): string[] {
+  if (argv[0] === '--caller-no-node-options') {
+    delete process.env.NODE_OPTIONS;
+    return argv.slice(1);
+  }
   if (argv[0] !== '--caller-node-options') return argv;
   process.env.NODE_OPTIONS = argv[1] ?? '';
   return argv.slice(2);

@@ -1,6 +1,5 @@
-// `secnodectl status`: securebits, kernel support, the launcher installed, Node and hook backend, the loader's code
-// cache, the policy per input, settings.
-import { createRequire } from 'node:module';
+// `secnodectl status`: securebits, kernel support, the launcher installed, Node and hook backend, the Node run under
+// enforcement, the policy per input, settings, the code cache.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { errnoName, errnoWords, isUnavailableErrno } from '../src/errno.js';
@@ -9,7 +8,10 @@ import { probeCheck, readSecurebits } from '../src/kernel.js';
 import { decide, type InputKind } from '../src/policy.js';
 import { bitNames, bitsHex, decodeBits, type ExecBits } from '../src/securebits.js';
 import { readSettings, type Settings } from '../src/settings.js';
+import { isSupportedNode, supportedNodeWords } from '../src/node-features.js';
+import { nodeUnderEnforcement, readPins } from '../src/pinned-node.js';
 import { backendFor } from '../loader/backends/backend-choice.js';
+import { codeCacheStatus, type CacheUse } from '../loader/code-cache.js';
 
 /** What each input kind means, for people. */
 const KINDS: Readonly<Record<InputKind, string>> = {
@@ -42,27 +44,19 @@ function launcherStatus(): LauncherStatus {
   return { kind: k.kind, cpu, fits, preStartGated: k.kind === 'static' && fits };
 }
 
-/** Whether the Node running this took the loader's V8 code cache (dist/loader/shared.cjs says, see runtime/code-cache.mjs). */
-function codeCacheStatus(): 'accepted' | 'rejected' | 'none' | 'unknown' {
-  try {
-    const shared = createRequire(import.meta.url)('../loader/shared.cjs') as Record<symbol, unknown>;
-    const said = shared[Symbol.for('secnode.codeCache')];
-    return said === 'accepted' || said === 'rejected' || said === 'none' ? said : 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
-
 /** The status report (`--json` prints it as is; version 1 of the format). */
 export interface Status {
   v: 1;
   securebits: { raw: string; names: string[] } & ExecBits;
   kernel: { check: 'supported' | 'unavailable' | 'failed'; errno: string | null; reason: string; emulated: boolean };
   launcher: LauncherStatus;
-  // Which Node the launcher would run under enforcement belongs beside `launcher` (issue 17).
-  node: { version: string; backend: string; codeCache: ReturnType<typeof codeCacheStatus> };
+  node: { version: string; backend: string; supported: boolean; supportedRange: string };
+  /** Which Node the launcher runs under enforcement: the pinned binaries and the one this PATH would give. */
+  enforcementNode: { pinFile: string; pinned: string[]; problem: string | null; wouldRun: string | null; refused: string | null };
   policy: Record<InputKind, { mode: 'enforce' | 'permissive'; rule: string | null; onFailure: 'refuse' | 'record' | 'run' }>;
   settings: Record<string, { value: string; source: string }>;
+  /** secnode's V8 code cache for this Node, and whether a start in this process uses it. */
+  codeCache: { file: string; use: CacheUse; reason?: string };
 }
 
 function settingValues(s: Settings): Record<string, string> {
@@ -73,6 +67,12 @@ function settingValues(s: Settings): Record<string, string> {
     SECNODE_EMULATE_CHECK: s.emulate ? '1' : '0',
     SECNODE_AUDIT: s.audit.map((a) => (a.kind === 'file' ? `file:${a.path}` : a.kind)).join(',') || '(none)',
   };
+}
+
+function enforcementNode(env: NodeJS.ProcessEnv): Status['enforcementNode'] {
+  const pins = readPins();
+  const { node, refused } = nodeUnderEnforcement(env.PATH, pins);
+  return { pinFile: pins.file, pinned: [...pins.paths], problem: pins.problem, wouldRun: node, refused };
 }
 
 /** Gathers the status of this process (its securebits are inherited by everything it starts). */
@@ -100,9 +100,11 @@ export function gatherStatus(env: NodeJS.ProcessEnv): Status {
       reason: errno === 0 ? 'AT_EXECVE_CHECK answers' : errnoWords(errno), emulated,
     },
     launcher: launcherStatus(),
-    node: { version: process.version, backend: backendFor(process.version), codeCache: codeCacheStatus() },
+    node: { version: process.version, backend: backendFor(process.version), supported: isSupportedNode(process.version), supportedRange: supportedNodeWords() },
+    enforcementNode: enforcementNode(env),
     policy,
     settings: out,
+    codeCache: codeCacheStatus(),
   };
 }
 
@@ -112,13 +114,6 @@ function launcherWords(l: LauncherStatus): string {
   if (l.kind === 'sh-fallback') return `sh fallback (no static launcher for linux-${process.arch} installed; see docs/operations.md, "Launchers and install paths")`;
   return `${l.kind === 'missing' ? 'missing' : 'not recognised'}: reinstall secnode`;
 }
-
-const CODE_CACHE_WORDS: Readonly<Record<Status['node']['codeCache'], string>> = {
-  accepted: 'in use (the loader compiles from the cache made for this Node)',
-  rejected: 'made, but this Node turns it down: the loader compiles from source',
-  none: 'none for this Node: the loader compiles from source (node runtime/code-cache.mjs <node> makes one)',
-  unknown: 'unknown (the loader bundle could not be loaded)',
-};
 
 const onOff = (on: boolean, locked: boolean) => `${on ? 'on' : 'off'}${locked ? ', locked' : ''}`;
 
@@ -132,8 +127,10 @@ export function formatStatus(s: Status): string {
     `kernel check      ${s.kernel.check}${s.kernel.errno ? ` (${s.kernel.errno}: ${s.kernel.reason})` : ''}${s.kernel.emulated ? '; emulated check in use (mode bits and noexec only, no LSM)' : ''}`,
     `launcher          ${launcherWords(s.launcher)}`,
     `  pre-start        ${s.launcher.preStartGated ? 'gated (dynamic linker variables, OpenSSL, inspector, compile cache, snapshots)' : 'NOT gated: LD_PRELOAD and Node\'s pre-start options reach Node unchecked'}`,
-    `node              ${s.node.version}, hook backend ${s.node.backend}`,
-    `  code cache       ${CODE_CACHE_WORDS[s.node.codeCache]}`,
+    `node              ${s.node.version}, hook backend ${s.node.backend}${s.node.supported ? '' : `; outside the supported range (${s.node.supportedRange}): refused under enforcement`}`,
+    `enforcement node  ${s.enforcementNode.wouldRun ?? `none: ${s.enforcementNode.refused ?? ''}`}`,
+    `  pinned            ${s.enforcementNode.problem ?? s.enforcementNode.pinned.join(', ')} (${s.enforcementNode.pinFile})`,
+    `code cache        ${s.codeCache.use === 'accepted' ? 'in use for this Node' : `not in use for this Node (${s.codeCache.use}${s.codeCache.reason ? `: ${s.codeCache.reason}` : ''})${s.codeCache.use === 'ignored' ? '' : '; secnodectl cache makes it'}`}`,
     'policy',
   ];
   for (const [kind, p] of Object.entries(s.policy) as [InputKind, Status['policy'][InputKind]][]) {

@@ -1,4 +1,5 @@
 // Audit records (versioned JSON Lines) and their sinks: stderr, an append-only file, syslog, a channel.
+import { isSupportedNode } from './node-features.js';
 import { channel } from 'node:diagnostics_channel';
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -41,11 +42,13 @@ export interface AuditRecord {
   readonly package?: PackageId;
   /** `sh` when the sh fallback launcher started the process: its pre-start surface was not gated. */
   readonly launcher?: 'sh';
+  /** The Node version, only when it is outside secnode's supported range (such a Node runs only with no enforcement). */
+  readonly unsupportedNode?: string;
   /** Fields left out of a syslog record so that it stays under journalctl's 4096-byte field limit. */
   readonly elided?: readonly string[];
 }
 
-let origin: { host: string; unit: string | undefined } | undefined;
+let origin: { host: string; unit: string | undefined; unsupportedNode: string | undefined } | undefined;
 const packages = new PackageLookup();
 
 let tid: number | undefined;
@@ -77,7 +80,7 @@ export interface RecordInput {
 /** Builds a record from a decision. */
 export function makeRecord(input: RecordInput): AuditRecord {
   const { decision } = input;
-  origin ??= { host: readHost(), unit: readUnit() };
+  origin ??= { host: readHost(), unit: readUnit(), unsupportedNode: isSupportedNode(process.versions.node) ? undefined : process.version };
   const pkg = 'path' in input.target ? packages.of(input.target.path) : null;
   return {
     v: 1,
@@ -101,6 +104,7 @@ export function makeRecord(input: RecordInput): AuditRecord {
     ...(origin.unit === undefined ? {} : { unit: origin.unit }),
     ...(pkg === null ? {} : { package: pkg }),
     ...(input.launcher === 'sh' ? { launcher: 'sh' as const } : {}),
+    ...(origin.unsupportedNode === undefined ? {} : { unsupportedNode: origin.unsupportedNode }),
   };
 }
 

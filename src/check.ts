@@ -3,6 +3,7 @@ import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { constants } from 'node:fs';
 import { checkFd } from './kernel.js';
 import { isCheckMissingErrno, isUnavailableErrno } from './errno.js';
+import { mountOf } from './mounts.js';
 import type { CheckOutcome } from './policy.js';
 
 /** One check's result: raw errno (0 = allowed), its outcome class, and whether it was emulated. */
@@ -18,18 +19,6 @@ export function outcomeOf(errno: number): CheckOutcome {
   if (errno === 13) return 'EACCES';
   if (errno === 26) return 'ETXTBSY';
   return isUnavailableErrno(errno) ? 'unavailable' : 'failed';
-}
-
-/** The mount behind an open fd (from /proc/self/fdinfo and mountinfo): its mount point and options. */
-export function mountOf(fd: number): { point: string; noexec: boolean } | undefined {
-  const id = /^mnt_id:\s*(\d+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'latin1'))?.[1];
-  for (const line of readFileSync('/proc/self/mountinfo', 'latin1').split('\n')) {
-    const fields = line.split(' ');
-    if (id !== undefined && fields[0] === id) {
-      return { point: (fields[4] ?? '').replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))), noexec: (fields[5] ?? '').split(',').includes('noexec') };
-    }
-  }
-  return undefined;
 }
 
 /** Whether the mode bits let the effective user execute a file (root needs any x bit). */

@@ -5,7 +5,7 @@ import { errnoName, errnoWords } from './errno.js';
 export type SecnodeCode =
   | 'ERR_SECNODE_EXEC_DENIED' | 'ERR_SECNODE_INTERACTIVE_DENIED' | 'ERR_SECNODE_CHECK_UNAVAILABLE'
   | 'ERR_SECNODE_PRELOAD_ORDER' | 'ERR_SECNODE_OPTION_REFUSED'
-  | 'ERR_SECNODE_INVALID_CONFIG';
+  | 'ERR_SECNODE_INVALID_CONFIG' | 'ERR_SECNODE_UNSUPPORTED_NODE';
 
 /** Base class; match on `code`, never on `instanceof`. */
 export class SecnodeError extends Error {
@@ -30,6 +30,23 @@ export function execDenied(path: string, errno: number, securebits: string, rule
   return new SecnodeError('ERR_SECNODE_EXEC_DENIED',
     `secnode: refused to run ${path}: ${why} (enforced by ${rule})`, SCAN_HINT,
     { path, errno: errnoName(errno), securebits, rule });
+}
+
+/** Under enforcement, a Node binary the operator did not pin (or no usable pin file). */
+export function execDeniedNode(node: string, pins: { file: string; paths: readonly string[]; problem: string | null }, securebits: string, rule: string): SecnodeError {
+  const why = pins.problem !== null ? `no Node is pinned for enforcement: ${pins.file}: ${pins.problem}`
+    : `not a Node the operator pinned for enforcement (${pins.file} names: ${pins.paths.join(', ')})`;
+  return new SecnodeError('ERR_SECNODE_EXEC_DENIED', `secnode: refused to run ${node}: ${why} (enforced by ${rule})`,
+    `hint: put a pinned Node first on PATH, or pin this one as the install's owner, without enforcement: secnodectl pin-node ${node}`,
+    { path: node, securebits, rule });
+}
+
+/** Under enforcement, a Node version outside the range the option table covers. */
+export function unsupportedNode(version: string, supported: string, securebits: string, rule: string): SecnodeError {
+  return new SecnodeError('ERR_SECNODE_UNSUPPORTED_NODE',
+    `secnode: refused to start: Node ${version} is outside secnode's supported range (${supported}), so which of its options load code is not known (enforced by ${rule})`,
+    `hint: run a supported Node (${supported}) and pin it: secnodectl pin-node /path/to/node`,
+    { version, supported, securebits, rule });
 }
 
 /** Code generated at run time (eval, new Function, vm, worker eval, data: imports) under hardening. */

@@ -28,7 +28,8 @@ export type BadLine = 'not-json' | 'malformed-json' | 'not-a-record' | 'other-pr
 export type Parsed = { readonly record: ReadRecord; readonly unknown: readonly string[] } | { readonly bad: BadLine } | null;
 
 const KNOWN = new Set(['v', 'time', 'pid', 'tid', 'event', 'subject', 'path', 'url', 'source', 'parent', 'errno', 'allowed',
-  'enforced', 'mode', 'verdict', 'reason', 'rule', 'securebits', 'emulated', 'host', 'unit', 'package', 'launcher', 'elided']);
+  'enforced', 'mode', 'verdict', 'reason', 'rule', 'securebits', 'emulated', 'host', 'unit', 'package', 'launcher', 'elided',
+  'unsupportedNode']);
 const EVENTS = new Set(['check', 'interactive', 'generated']);
 const VERDICTS = new Set(['run', 'record', 'refuse']);
 /** Longest string kept from a record field (paths are at most PATH_MAX). */

@@ -1,6 +1,7 @@
 // Why a file failed the exec check, in words an operator can act on.
 import { fstatSync } from 'node:fs';
-import { modeAllowsExec, mountOf } from './check.js';
+import { modeAllowsExec } from './check.js';
+import { mountOf } from './mounts.js';
 import { errnoWords, isUnavailableErrno } from './errno.js';
 
 /** The explanation of one check result: words, and whether adding x bits alone would fix it. */

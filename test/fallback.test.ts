@@ -3,7 +3,7 @@
 // `secnodectl preflight` under the bits, and as secnodectl keeps the caller's NODE_OPTIONS for the command.
 import { chmodSync, copyFileSync, cpSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { shFallbackWarning } from '../src/launchers.js';
 import { nodes, ROOT, run } from './helpers/run.js';
 import { tempDir } from './helpers/sandbox.js';
@@ -60,8 +60,21 @@ describe.each(nodes())('the sh fallback launcher ($name)', (n) => {
     expect(r.stderr).toMatch(/ERR_SECNODE_(OPTION_REFUSED|INTERACTIVE_DENIED)/);
   });
 
-  it('as secnodectl: the caller\'s NODE_OPTIONS reach the command', () => {
+  it('as secnodectl: the caller\'s NODE_OPTIONS reach the command, and none when it had none', () => {
     const r = run(join(bin, 'secnodectl'), ['exec', '--', join(n.bin, 'node'), '-p', 'process.env.NODE_OPTIONS'], opts('none', { NODE_OPTIONS: '--no-deprecation' }));
     expect(r).toMatchObject({ status: 0, stdout: '--no-deprecation\n', stderr: '' });
+    const none = run(join(bin, 'secnodectl'), ['exec', '--', join(n.bin, 'node'), '-p', 'process.env.NODE_OPTIONS'], opts('none'));
+    expect(none).toMatchObject({ status: 0, stdout: 'undefined\n', stderr: '' });
+  });
+
+  it('a node on PATH that nobody pinned (Bun): through preflight, refused under RF; with no bits it runs', () => {
+    const dir = join(t.dir, `bun-${n.name}`);
+    mkdirSync(dir);
+    symlinkSync(join(inject('runtimes'), 'node_modules', '@oven', 'bun-linux-x64', 'bin', 'bun'), join(dir, 'node'));
+    const path = `${dir}:${n.bin}:/usr/bin:/bin`;
+    const r = run('env', [`PATH=${path}`, join(bin, 'secnode'), 'ok.js'], opts('RF'));
+    expect([r.status, r.stdout]).toEqual([126, '']);
+    expect(r.stderr).toContain('not a Node the operator pinned');
+    expect(run('env', [`PATH=${path}`, join(bin, 'secnode'), 'ok.js', 'x'], opts('none'))).toMatchObject({ status: 0, stdout: 'ok x\n' });
   });
 });

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 // @ts-expect-error plain ESM helper shared with the benchmark
 import { ensureNode, NODE_VERSIONS } from './install-node.mjs';
+import { ensureFixture } from './install-fixture.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -35,13 +36,24 @@ function wanted(): typeof WANTED {
 
 export default function setup(project: TestProject): void {
   const bins = wanted().map((w) => checked(w.bin(), w.major));
+  // Not a SECNODE_* setting: keep it away from the processes the tests start (secnode rejects unknown ones).
+  delete process.env.SECNODE_TEST_NODES;
   // The build made secnode's code cache for the Node that ran it; make it for every Node under test too.
   execFileSync(process.execPath, [join(ROOT, 'runtime', 'code-cache.mjs'), ...bins.map((b) => join(b.bin, 'node'))], { stdio: 'inherit' });
+  // Under enforcement the launcher runs only pinned Nodes: pin every Node under test, and the unsupported
+  // majors (16, 18, 25) the version-range tests run, as the install's owner would (`secnodectl pin-node`).
+  const runtimes = ensureFixture('runtimes');
+  const unsupported = ['node16', 'node18', 'node25'].map((n) => join(runtimes, 'node_modules', n, 'bin', 'node'));
+  execFileSync(process.execPath, [join(ROOT, 'dist', 'runtime', 'secnodectl.js'), 'pin-node', '--add', ...bins.map((b) => join(b.bin, 'node')), ...unsupported],
+    { stdio: ['ignore', 'ignore', 'inherit'] });
   project.provide('nodeBins', bins);
+  project.provide('runtimes', runtimes);
 }
 
 declare module 'vitest' {
   export interface ProvidedContext {
     nodeBins: { bin: string; version: string }[];
+    /** .cache/runtimes: Bun, Deno and Node 16, 18 and 25 as npm installs them (test/fixtures/runtimes). */
+    runtimes: string;
   }
 }

@@ -56,6 +56,12 @@ function installApp(name: string, extra: readonly string[]): string {
   return join(dir, 'node_modules', 'secnode');
 }
 
+/** Pins the Node on PATH for enforcement in an installed package, as its operator does (`secnodectl pin-node`). */
+function pinNode(bin: string, cwd: string): void {
+  const r = sh(join(bin, 'secnodectl'), ['pin-node'], cwd);
+  if (r.status !== 0) throw new Error(`secnodectl pin-node failed:\n${show(r)}`);
+}
+
 const launcherOf = (pkg: string) => launcherKind(join(pkg, 'dist', 'runtime', 'secnode'));
 const statusOf = (ctl: string, cwd: string) => JSON.parse(sh(ctl, ['status', '--json'], cwd).stdout) as { launcher: { kind: string; cpu: string | null; preStartGated: boolean } };
 
@@ -87,6 +93,7 @@ describe('install paths', () => {
     const dir = join(t.dir, 'local');
     const bin = join(dir, 'node_modules', '.bin');
     expect(sh(join(bin, 'secnode'), ['ok.js'], dir)).toEqual({ status: 0, stdout: `ok ${process.arch}\n`, stderr: '' });
+    pinNode(bin, dir);
     const refused = underRF(join(bin, 'secnode'), ['no.js'], dir);
     expect([refused.status, refused.stdout], show(refused)).toEqual([126, '']);
     expect(refused.stderr).toContain('[ERR_SECNODE_EXEC_DENIED]');
@@ -109,6 +116,7 @@ describe('install paths', () => {
     const dir = join(t.dir, 'noscripts');
     const bin = join(dir, 'node_modules', '.bin');
     expect(sh(join(bin, 'secnode'), ['ok.js'], dir)).toEqual({ status: 0, stdout: `ok ${process.arch}\n`, stderr: '' });
+    pinNode(bin, dir);
     const warning = `secnode: warning: started by the sh fallback launcher (no static launcher for linux-${process.arch} is installed): ${SH_FALLBACK_LIMITS}`;
     const ok = underRF(join(bin, 'secnode'), ['ok.js'], dir, { SECNODE_AUDIT: 'stderr' });
     expect([ok.status, ok.stdout], show(ok)).toEqual([0, `ok ${process.arch}\n`]);

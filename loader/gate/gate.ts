@@ -5,6 +5,7 @@ import { makeRecord, type Subject, type Target } from '../../src/audit.js';
 import { checkOpenFd, openForCheck, type CheckResult } from '../../src/check.js';
 import { checkUnavailable, execDenied, generatedDenied, interactiveDenied } from '../../src/errors.js';
 import { decide, type Decision, type InputKind } from '../../src/policy.js';
+import { saveCodeCache } from '../code-cache.js';
 import type { Context } from '../context.js';
 import { mapStack } from '../stack.js';
 import { takeEntry } from './held-entry.js';
@@ -50,6 +51,9 @@ export function gateFile(ctx: Context, filename: string, subject: Subject, paren
     return text ? readFileSync(fd, 'utf8') : readFileSync(fd);
   } finally {
     closeSync(fd);
+    // The first file load is where the install owner's first start writes a cache its Node lacked: by then
+    // the start and the load path are compiled, and V8 keeps them in the cache.
+    saveCodeCache();
   }
 }
 

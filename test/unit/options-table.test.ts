@@ -9,7 +9,8 @@ import {
   envTable, optionTable, envEntry, neutralisedEnvVars, optionEntry, refusedNodeOptions, refusedStart, scanOptions,
   type Refusal,
 } from '../../src/options.js';
-import { NODE_ALIAS_FACTS, NODE_ENV_FACTS, NODE_OPTION_FACTS } from '../../src/options/node-data.js';
+import { NODE_ALIAS_FACTS, NODE_ENV_FACTS, NODE_OPTION_FACTS, NODE_VERSIONS } from '../../src/options/node-data.js';
+import { isSupportedNode, SUPPORTED_NODE } from '../../src/node-features.js';
 import { aliasSpelling } from '../../src/options/table.js';
 import { parseNodeOptions } from '../../src/preloads.js';
 import type { ExecBits } from '../../src/securebits.js';
@@ -61,6 +62,27 @@ describe.each(BINARIES.map((b) => ({ ...b, version: b.facts.version })))('Node $
     expect(facts.options.filter(([name]) => !(NODE_OPTION_FACTS[name]?.[2].split(' ').includes(major) ?? false))).toEqual([]);
     expect(facts.aliases.filter(([key]) => !(NODE_ALIAS_FACTS[key]?.[1].split(' ').includes(major) ?? false))).toEqual([]);
     expect(facts.env.filter((name) => !(NODE_ENV_FACTS[name]?.split(' ').includes(major) ?? false))).toEqual([]);
+  });
+});
+
+describe('the supported range (src/node-features.ts) is the range the table classifies', () => {
+  const majors = (versions: readonly string[]): number[] => [...new Set(versions.map((v) => Number(v.replace(/^v/, '').split('.')[0])))].sort((a, b) => a - b);
+  it('the committed data was read from one release of each supported major, and of no other', () => {
+    expect(majors(NODE_VERSIONS)).toEqual(SUPPORTED_NODE.map((s) => s.major));
+    expect(NODE_VERSIONS.every(isSupportedNode)).toBe(true);
+  });
+  it('a binary of every supported major is at hand, so the completeness tests above run for each', () => {
+    expect(majors(BINARIES.map((b) => b.facts.version))).toEqual(SUPPORTED_NODE.map((s) => s.major));
+  });
+  it('every option the data lists for a supported major has a verdict', () => {
+    for (const { major } of SUPPORTED_NODE) {
+      const unclassified = Object.entries(NODE_OPTION_FACTS).filter(([name, f]) => f[2].split(' ').includes(String(major)) && !optionTable().has(name));
+      expect(unclassified.map(([name]) => `${major}: ${name}`)).toEqual([]);
+    }
+  });
+  it('releases below a major\'s lowest, and other majors, are outside', () => {
+    expect(['v20.18.3', '18.20.8', '21.7.3', '23.11.0', '25.9.0', '27.0.0', 'v14.21.3'].filter(isSupportedNode)).toEqual([]);
+    expect(['20.19.0', 'v20.20.2', '22.0.0', '24.22.3', '26.12.1'].every(isSupportedNode)).toBe(true);
   });
 });
 
