@@ -168,7 +168,10 @@ describe('arm64, under qemu-user-static', () => {
 
   it('the install step on arm64 (postinstall under the arm64 Node) puts the arm64 launcher in place', () => {
     const r = sh(join(wrap, 'node'), [join(pkg, 'runtime', 'postinstall.mjs')], dir, env());
-    expect([r.status, r.stderr], show(r)).toEqual([0, '']);
+    expect(r.status, show(r)).toBe(0);
+    // The code cache step starts the installing Node as a child, which this machine runs only through qemu (no
+    // binfmt handler here): it says so and goes on, as it does wherever it cannot make the cache. Nothing else.
+    expect(r.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('secnode: no code cache made for ')), show(r)).toEqual([]);
     expect(launcherOf(pkg)).toEqual({ kind: 'static', cpu: 'arm64' });
   });
 
