@@ -10,6 +10,8 @@ export interface ReadRecord {
   readonly subject: string;
   readonly path?: string;
   readonly source?: string;
+  /** For a file: the file that loaded it; for generated code: the call site (`file:line:column`). */
+  readonly parent?: string;
   readonly errno: string | null;
   readonly allowed: boolean;
   readonly verdict: 'run' | 'record' | 'refuse';
@@ -66,6 +68,7 @@ function toRecord(json: unknown, origin: { host?: string; unit?: string } = {}):
     else delete record.package;
   }
   if (!str(o.path)) delete record.path;
+  if (o.parent !== undefined && !str(o.parent)) delete record.parent;
   if (!str(o.source)) {
     if (str(o.url)) record.source = o.url;
     else delete record.source;
