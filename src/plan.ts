@@ -1,6 +1,6 @@
 // The enforcement plan: records grouped by package and reason, per-host and overall verdicts for RF and DI.
 import type { PackageId } from './package-info.js';
-import type { BadLine, ReadRecord } from './records.js';
+import { callSiteFile, type BadLine, type ReadRecord } from './records.js';
 
 /** Why a file would be (or was) refused: from the live file when it is here, else from the record. */
 export type Cause = 'mode' | 'noexec' | 'lsm' | 'busy' | 'unavailable' | 'other' | 'not-executable' | 'passes-now';
@@ -114,9 +114,6 @@ function bucketIn(map: Map<string, Bucket>, at: string, cap: number): Bucket | u
   }
   return b;
 }
-
-/** The file of a call site `file:line:column`. */
-const siteFile = (site: string) => site.replace(/:\d+:\d+$/, '');
 
 /** A source group while records come in. */
 interface SourceAcc { readonly g: SourceGroup; readonly hosts: Set<string> }
@@ -245,7 +242,7 @@ export class PlanBuilder {
 
   /** Counts generated code against the package of its call site. */
   private generator(acc: HostAcc, r: ReadRecord): void {
-    const pkg = r.package ?? (r.parent ? this.packageOf(siteFile(r.parent)) : null);
+    const pkg = r.package ?? (r.parent ? this.packageOf(callSiteFile(r.parent)) : null);
     const name = pkg ? `${pkg.name}@${pkg.version}` : r.parent ? NO_PACKAGE : UNKNOWN_SITE;
     add(acc.generators, name, LIMITS.samples);
     let a = this.generators.get(name);

@@ -22,6 +22,9 @@ export interface ReadRecord {
   readonly package?: PackageId;
 }
 
+/** The file of a call site `file:line:column` (the `parent` of a generated-code record). */
+export const callSiteFile = (site: string): string => site.replace(/:\d+:\d+$/, '');
+
 /** Why a line is not a usable record. */
 export type BadLine = 'not-json' | 'malformed-json' | 'not-a-record' | 'other-program' | 'journal-field-elided'
   | 'unknown-version' | 'invalid-record' | 'line-too-long';

@@ -1,26 +1,41 @@
 // Hardening of code generated at run time (SECNODE_HARDEN_GENERATED=1): eval, the Function
-// constructors, node:vm, the REPL and the inspector protocol refuse to compile. Installed only when
-// hardening is asked for (and, for a REPL the program starts, under deny-interactive).
+// constructors, node:vm, the REPL and the inspector protocol refuse to compile. Installed when hardening
+// is asked for (and, for a REPL the program starts, under deny-interactive), and for the preview: with
+// records on and hardening off, the same places run the code and record it (eval excepted, see below).
+// With neither, nothing is installed: the program runs node's own functions.
 import type { Context } from '../context.js';
 import { enforcingRule } from '../../src/policy.js';
 import { gateGenerated, gateInline } from '../gate/gate.js';
 import { ownLoad } from '../gate/own-load.js';
+import { previewGenerated } from './generated-preview.js';
 import { replace, wrapMethod } from './patch.js';
 import { preloadStackMapper } from '../stack.js';
 
 type Like = { name: string; prototype?: unknown; length: number } | ((...args: unknown[]) => unknown);
 
+/** Whether the generated-code guards go in: hardening (they refuse) or the preview (a sink or a subscriber at start: they record). */
+export function guardingGenerated(ctx: Context): boolean {
+  return ctx.settings.forced.hardenGenerated || ctx.auditor.active;
+}
+
+/** Code generated at run time (`code`: the strings it compiles): refused under hardening, else recorded in the preview. */
+export function generatedCode(ctx: Context, source: string, code: readonly unknown[]): void {
+  if (ctx.settings.forced.hardenGenerated) gateGenerated(ctx, source);
+  else previewGenerated(ctx, source, code);
+}
+
 /**
- * A stand-in for a code-generating function or class that refuses every call (and every `new`), except
- * while secnode itself loads a builtin (the REPL compiles a line of its own when it loads).
+ * A stand-in for a code-generating function or class that refuses every call (and every `new`) under
+ * hardening, except while secnode itself loads a builtin (the REPL compiles a line of its own when it
+ * loads); in the preview it records the call and runs it.
  */
-function refuser(ctx: Context, source: string, like: Like, refuse = (): void => gateGenerated(ctx, source)): (...args: unknown[]) => never {
+function refuser(ctx: Context, source: string, like: Like, refuse = (args: readonly unknown[]): void => generatedCode(ctx, source, args)): (...args: unknown[]) => never {
   const stand = function refuse_(this: unknown, ...args: unknown[]): never {
-    if (ownLoad() && typeof like === 'function') {
-      return (new.target === undefined ? Reflect.apply(like, this, args) : Reflect.construct(like, args, new.target)) as never;
+    if (!ownLoad()) {
+      refuse(args);
+      if (ctx.settings.forced.hardenGenerated || typeof like !== 'function') throw new Error('unreachable');
     }
-    refuse();
-    throw new Error('unreachable');
+    return (new.target === undefined ? Reflect.apply(like as (...a: unknown[]) => unknown, this, args) : Reflect.construct(like as new (...a: unknown[]) => unknown, args, new.target)) as never;
   };
   Object.defineProperty(stand, 'name', { value: like.name });
   Object.defineProperty(stand, 'length', { value: like.length });
@@ -47,11 +62,17 @@ function refuseClass(ctx: Context, owner: object, key: string, source: string, r
   }
 }
 
-/** Replaces `eval` and the four Function constructors (also reachable through `.constructor`). */
+/**
+ * Replaces `eval` and the four Function constructors (also reachable through `.constructor`). The
+ * preview leaves `eval` alone: a wrapper would turn every direct eval into an indirect one, which sees
+ * the global scope instead of the caller's, so it records the Function constructors only.
+ */
 export function guardGeneratedGlobals(ctx: Context): void {
-  if (!ctx.settings.forced.hardenGenerated) return;
-  preloadStackMapper();
-  replace(globalThis, 'eval', refuser(ctx, 'eval', eval));
+  if (!guardingGenerated(ctx)) return;
+  if (ctx.settings.forced.hardenGenerated) {
+    preloadStackMapper();
+    replace(globalThis, 'eval', refuser(ctx, 'eval', eval));
+  }
   const kinds = [
     Function,
     Object.getPrototypeOf(async () => {}).constructor,
@@ -72,11 +93,11 @@ const VM_CLASSES = ['Script', 'SourceTextModule', 'SyntheticModule', 'Module'];
 /** What a vm.Script compiled elsewhere (inside Node, before the guard) could still run. */
 const SCRIPT_RUNNERS = ['runInContext', 'runInNewContext', 'runInThisContext'];
 
-/** Makes node:vm refuse to compile or run anything. */
+/** Makes node:vm refuse to compile or run anything (the preview records what compiles; running a compiled script is not new code). */
 export function guardVm(ctx: Context, exports: Record<string, unknown>): void {
-  if (!ctx.settings.forced.hardenGenerated) return;
+  if (!guardingGenerated(ctx)) return;
   const script = (exports.Script as { prototype?: object } | undefined)?.prototype;
-  if (script !== undefined) {
+  if (script !== undefined && ctx.settings.forced.hardenGenerated) {
     for (const key of SCRIPT_RUNNERS) wrapMethod(script, key, (original) => refuser(ctx, `vm.Script#${key}`, original));
   }
   for (const key of VM_CLASSES) refuseClass(ctx, exports, key, `vm.${key}`);
@@ -108,7 +129,7 @@ export function guardRepl(ctx: Context, exports: Record<string, unknown>): void 
  * conditions): under hardening an in-process `inspector.Session` cannot connect.
  */
 export function guardInspectorSession(ctx: Context, exports: Record<string, unknown>): void {
-  if (!ctx.settings.forced.hardenGenerated) return;
+  if (!guardingGenerated(ctx)) return;
   const proto = (exports.Session as { prototype?: object } | undefined)?.prototype;
   if (proto === undefined) return;
   for (const key of ['connect', 'connectToMainThread']) {

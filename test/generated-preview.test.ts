@@ -1,0 +1,70 @@
+// The hardening preview on real packages (ajv, handlebars, protobufjs, pinned in test/fixtures/generated-code):
+// with records on and SECNODE_HARDEN_GENERATED off, every place that generates code runs and is recorded
+// (verdict `record`) once per call site and source, with the package of the call site, and `report` says
+// which hosts are ready to harden and which packages generate code. With no sink nothing is installed
+// (Function and vm are node's own, output as under node); with hardening on, the first one is refused.
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { node, nodes, ROOT, SECNODECTL, secnode } from './helpers/run.js';
+import { ensureFixture } from './install-fixture.mjs';
+
+const FIXTURE = join(ROOT, 'test/fixtures/generated-code');
+let app = '';
+beforeAll(() => {
+  app = mkdtempSync(join(tmpdir(), 'secnode-preview-'));
+  cpSync(ensureFixture('generated-code'), app, { recursive: true });
+  cpSync(join(FIXTURE, 'app.cjs'), join(app, 'app.cjs'));
+}, 600_000);
+afterAll(() => rmSync(app, { recursive: true, force: true }));
+
+interface Rec { event: string; source?: string; parent?: string; verdict: string; package?: { name: string; version: string } }
+const generated = (log: string) => readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Rec).filter((r) => r.event === 'generated');
+
+describe.each(nodes())('hardening preview on ajv, handlebars and protobufjs ($name)', (n) => {
+  const OUT = ['ajv: 20 of 20 valid', 'handlebars: <p>req #99</p>', 'protobufjs: {"x":42,"y":"up"} in 6 bytes'].join('\n');
+
+  it('without a sink: output as under node, and Function and vm are node\'s own (nothing on the hot path)', () => {
+    const plain = node(['app.cjs'], { node: n, cwd: app });
+    const r = secnode(['app.cjs'], { node: n, cwd: app });
+    expect(plain.stdout).toBe(`${OUT}\nnode's own: Function true, vm.runInThisContext true\n`);
+    expect([r.status, r.stdout, r.stderr]).toEqual([plain.status, plain.stdout, plain.stderr]);
+  });
+
+  it('with records: the code runs, each generation is recorded once per call site and source, with its package; report says not ready to harden', () => {
+    const log = join(app, `records-${n.name}.jsonl`);
+    rmSync(log, { force: true });
+    const r = secnode(['app.cjs'], { node: n, cwd: app, env: { SECNODE_AUDIT: `file:${log}` } });
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toBe(`${OUT}\nnode's own: Function false, vm.runInThisContext false\n`);
+    const recs = generated(log);
+    expect(recs.every((x) => x.verdict === 'record' && x.source === 'new Function' && /:\d+:\d+$/.test(x.parent ?? ''))).toBe(true);
+    const by = (name: string) => recs.filter((x) => x.package?.name === name);
+    expect(by('ajv').length).toBeGreaterThanOrEqual(20);
+    // The same template compiled for 100 requests: one record.
+    expect(by('handlebars')).toEqual([expect.objectContaining({ parent: expect.stringContaining('/node_modules/handlebars/') })]);
+    expect(by('protobufjs').length).toBeGreaterThan(0);
+    expect(recs.filter((x) => !['ajv', 'handlebars', 'protobufjs'].includes(x.package?.name ?? ''))).toEqual([]);
+
+    const rep = spawnSync(process.execPath, [SECNODECTL, 'report', log, '--json'], { encoding: 'utf8' });
+    const plan = JSON.parse(rep.stdout) as { harden: { ready: boolean }; hosts: { harden: { ready: boolean }; generators: string[] }[]; generators: { package: string }[] };
+    expect(plan.harden.ready).toBe(false);
+    expect(plan.hosts.map((h) => [h.harden.ready, [...h.generators].sort()])).toEqual([[false, ['ajv@8.20.0', 'handlebars@4.7.10', 'protobufjs@8.8.1']]]);
+    expect(plan.generators.map((g) => g.package).sort()).toEqual(['ajv@8.20.0', 'handlebars@4.7.10', 'protobufjs@8.8.1']);
+    const text = spawnSync(process.execPath, [SECNODECTL, 'report', log], { encoding: 'utf8' }).stdout;
+    expect(text).toMatch(/^ready to harden generated code \(SECNODE_HARDEN_GENERATED=1\): no \(.*ajv@8\.20\.0/m);
+    const page = spawnSync(process.execPath, [SECNODECTL, 'report', log, '--html', '-'], { encoding: 'utf8' }).stdout;
+    expect(page).toMatch(/<td><code>handlebars@4\.7\.10<\/code><\/td><td class="n">1<\/td>/);
+  });
+
+  it('with hardening on: the first generation is refused, and recorded as refused', () => {
+    const log = join(app, `hardened-${n.name}.jsonl`);
+    rmSync(log, { force: true });
+    const r = secnode(['app.cjs'], { node: n, cwd: app, env: { SECNODE_AUDIT: `file:${log}`, SECNODE_HARDEN_GENERATED: '1' } });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('ERR_SECNODE');
+    expect(generated(log)).toEqual([expect.objectContaining({ verdict: 'refuse', source: 'new Function' })]);
+  });
+});
