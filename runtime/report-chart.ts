@@ -33,11 +33,11 @@ function columns(hosts: readonly Host[]): { unit: 'hour' | 'day'; rows: Map<stri
 
 const kind = (b: Bucket) => (b.failing > 0 ? 'fail' : b.generated > 0 ? 'gen' : 'ok');
 
-/** The chart for the hosts with a timeline: hosts not ready first, then the busiest; returns the SVG and what was left out. */
+/** The chart for the hosts with a timeline (hosts not ready first, then by name), and a note of what was left out. */
 export function readinessChart(plan: Plan): Markup {
   const withTime = plan.hosts.filter((h) => h.timeline !== null && h.timeline.buckets.length > 0);
   const notReady = (h: Host) => Number(!h.ready.RF.ready || !h.ready.DI.ready);
-  const drawn = [...withTime].sort((a, b) => notReady(b) - notReady(a) || b.records - a.records || a.host.localeCompare(b.host)).slice(0, CHART_LIMITS.hosts);
+  const drawn = [...withTime].sort((a, b) => notReady(b) - notReady(a) || a.host.localeCompare(b.host)).slice(0, CHART_LIMITS.hosts);
   if (drawn.length === 0) return html`<p>No records with a time to draw.</p>`;
   const { unit, rows, keys, dropped } = columns(drawn);
   const index = new Map(keys.map((k, i) => [k, i]));

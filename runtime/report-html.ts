@@ -26,8 +26,8 @@ body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#1b1f24;background:#f
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #d0d7de;padding-bottom:4px}
 .verdicts{display:flex;gap:12px;flex-wrap:wrap}.verdict{border:1px solid #d0d7de;border-radius:6px;padding:10px 14px;min-width:260px;flex:1}
 .verdict b{font-size:18px}.yes b{color:#1a7f37}.no b{color:#cf222e}.verdict ul{margin:6px 0 0;padding-left:18px}
-table{border-collapse:collapse;margin:6px 0}th,td{border:1px solid #d0d7de;padding:3px 8px;text-align:left;vertical-align:top}
-th{background:#f6f8fa}td{max-width:32em}td.n,td.v{white-space:nowrap}td.why{min-width:240px}td code{word-break:normal;overflow-wrap:anywhere}td.n{text-align:right;font-variant-numeric:tabular-nums}.ready{color:#1a7f37}.notready{color:#cf222e;font-weight:600}
+table{border-collapse:collapse;margin:6px 0}th,td{border:1px solid #d0d7de;padding:3px 6px;text-align:left;vertical-align:top}
+th{background:#f6f8fa}td{max-width:32em}td.n,td.v{white-space:nowrap}td code{word-break:normal;overflow-wrap:break-word}td.v code{white-space:nowrap}.scroll{overflow-x:auto}td.n{text-align:right;font-variant-numeric:tabular-nums}.ready{color:#1a7f37}.notready{color:#cf222e;font-weight:600}
 code,pre{font:12px/1.4 ui-monospace,monospace;word-break:break-all;white-space:pre-wrap}pre{background:#f6f8fa;border:1px solid #d0d7de;padding:8px;margin:4px 0}
 details{margin:4px 0}summary{cursor:pointer}.more{color:#57606a;font-style:italic}.muted{color:#57606a}
 svg.chart{display:block;margin:8px 0}svg .lbl{font:11px ui-monospace,monospace;fill:#1b1f24}svg .lbl.bad{fill:#cf222e}svg .tick{font:10px ui-monospace,monospace;fill:#57606a}
@@ -71,11 +71,11 @@ ${i.untracked > 0 ? html`<p class="more">${n(i.untracked)} record(s) beyond the 
 function hostTable(plan: Plan): Markup {
   const bad = (h: Plan['hosts'][number]) => Number(!h.ready.RF.ready) + Number(!h.ready.DI.ready);
   const hosts = [...plan.hosts].sort((a, b) => bad(b) - bad(a) || a.host.localeCompare(b.host));
-  const rows = hosts.slice(0, PAGE_LIMITS.hosts).map((h) => html`<tr><td><code>${h.host}</code></td><td>${h.units.map((u) => html`<code>${u}</code> `)}</td><td class="n">${n(h.records)}</td>
+  const rows = hosts.slice(0, PAGE_LIMITS.hosts).map((h) => html`<tr><td class="v"><code>${h.host}</code></td><td class="v">${h.units.map((u) => html`<code>${u}</code> `)}</td><td class="n">${n(h.records)}</td>
 <td class="v">${mark(h.ready.RF)}</td><td class="v">${mark(h.ready.DI)}</td><td class="v">${mark(h.harden)}</td><td class="n">${n(h.blocking.RF)}</td><td class="n">${n(h.blocking.DI)}</td><td class="n">${n(h.interactive)}</td><td class="n">${n(h.generated)}</td>
-<td>${h.first}</td><td>${h.last}</td><td class="why">${[...h.ready.RF.ready ? [] : h.ready.RF.reasons, ...h.ready.DI.ready ? [] : h.ready.DI.reasons, ...h.harden.ready ? [] : h.harden.reasons].join('; ')}</td></tr>`);
+<td class="v">${h.first}</td><td class="v">${h.last}</td></tr>`);
   const left = hosts.length - rows.length;
-  const table = html`<table><tr><th>host</th><th>units</th><th>records</th><th>RF</th><th>DI</th><th>harden</th><th>RF failures</th><th>DI failures</th><th>inline</th><th>generated</th><th>first seen</th><th>last seen</th><th>why not ready</th></tr>${rows}</table>
+  const table = html`<div class="scroll"><table><tr><th>host</th><th>units</th><th>records</th><th>RF</th><th>DI</th><th>harden</th><th>RF fail</th><th>DI fail</th><th>inline</th><th>generated</th><th>first seen</th><th>last seen</th></tr>${rows}</table></div>
 ${left > 0 ? html`<p class="more">${n(left)} more host(s) not shown (all of them ready or listed above first): secnodectl report --json lists them.</p>` : ''}`;
   return hosts.length > 20 ? html`<details open><summary>${n(hosts.length)} host(s), not ready first</summary>${table}</details>` : table;
 }
