@@ -3,7 +3,7 @@
 // (verdict `record`) once per call site and source, with the package of the call site, and `report` says
 // which hosts are ready to harden and which packages generate code. With no sink nothing is installed
 // (Function and vm are node's own, output as under node); with hardening on, the first one is refused.
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -20,8 +20,25 @@ beforeAll(() => {
 }, 600_000);
 afterAll(() => rmSync(app, { recursive: true, force: true }));
 
-interface Rec { event: string; source?: string; parent?: string; verdict: string; package?: { name: string; version: string } }
+interface Rec { event: string; tid: number; source?: string; parent?: string; verdict: string; package?: { name: string; version: string } }
 const generated = (log: string) => readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Rec).filter((r) => r.event === 'generated');
+
+/** One of each kind of generated code (the vm call three times at one site, with one source). */
+const KINDS = `const vm = require('node:vm');
+const { Worker } = require('node:worker_threads');
+const inspector = require('node:inspector');
+for (let i = 0; i < 3; i++) vm.runInNewContext('1 + 1', {});
+new vm.Script('2').runInThisContext();
+(async () => {}).constructor('await 1');
+const session = new inspector.Session();
+session.connect();
+session.disconnect();
+if (typeof ShadowRealm === 'function') new ShadowRealm().evaluate('1 + 1');
+let local = 1;
+eval('local + 1');
+const started = [new Worker('1', { eval: true }), new Worker(new URL('data:text/javascript,1'))];
+Promise.all(started.map((w) => new Promise((r) => w.on('exit', r)))).then(() => console.log('done'));
+`;
 
 describe.each(nodes())('hardening preview on ajv, handlebars and protobufjs ($name)', (n) => {
   const OUT = ['ajv: 20 of 20 valid', 'handlebars: <p>req #99</p>', 'protobufjs: {"x":42,"y":"up"} in 6 bytes'].join('\n');
@@ -57,6 +74,22 @@ describe.each(nodes())('hardening preview on ajv, handlebars and protobufjs ($na
     expect(text).toMatch(/^ready to harden generated code \(SECNODE_HARDEN_GENERATED=1\): no \(.*ajv@8\.20\.0/m);
     const page = spawnSync(process.execPath, [SECNODECTL, 'report', log, '--html', '-'], { encoding: 'utf8' }).stdout;
     expect(page).toMatch(/<td><code>handlebars@4\.7\.10<\/code><\/td><td class="n">1<\/td>/);
+  });
+
+  it('every kind is recorded once per call site and source: vm, the other Function constructors, inspector sessions, ShadowRealm, worker eval and data: workers (direct eval is not)', () => {
+    writeFileSync(join(app, 'kinds.cjs'), KINDS);
+    const log = join(app, `kinds-${n.name}.jsonl`);
+    rmSync(log, { force: true });
+    const plain = node(['--experimental-shadow-realm', 'kinds.cjs'], { node: n, cwd: app });
+    const r = secnode(['--experimental-shadow-realm', 'kinds.cjs'], { node: n, cwd: app, env: { SECNODE_AUDIT: `file:${log}` } });
+    expect([r.status, r.stdout, r.stderr]).toEqual([plain.status, 'done\n', plain.stderr]);
+    const main = generated(log).filter((x) => x.tid === 0);
+    const site = (line: number) => expect.stringMatching(new RegExp(`/kinds\\.cjs:${line}:\\d+$`));
+    expect(main.map((x) => [x.source, x.parent, x.verdict])).toEqual([
+      ['vm.runInNewContext', site(4), 'record'], ['vm.Script', site(5), 'record'], ['new AsyncFunction', site(6), 'record'],
+      ['inspector.Session#connect', site(8), 'record'], ['ShadowRealm#evaluate', site(10), 'record'],
+      ['worker eval', site(13), 'record'], ['worker data: URL', site(13), 'record'],
+    ]);
   });
 
   it('with hardening on: the first generation is refused, and recorded as refused', () => {

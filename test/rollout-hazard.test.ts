@@ -25,7 +25,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Rec { path?: string; verdict: string; subject: string }
+interface Rec { path?: string; verdict: string }
 const refusals = (log: string): Rec[] => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Rec) : [])
   .filter((r) => r.verdict === 'refuse');
 
@@ -41,7 +41,7 @@ describe.each(nodes())('a sync API on a refused worker ($name)', (n) => {
     try {
       // Poll for the refusal (bounded), then look whether the process is still there: it is, waiting.
       for (let i = 0; i < 300 && refusals(log).length === 0 && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100));
-      expect(refusals(log)).toEqual([expect.objectContaining({ path: join(dir, 'sync-worker.mjs'), subject: 'worker' })]);
+      expect(refusals(log)).toEqual([expect.objectContaining({ path: join(dir, 'sync-worker.mjs'), verdict: 'refuse' })]);
       await new Promise((r) => setTimeout(r, 500));
       expect(child.exitCode).toBeNull();
     } finally {
