@@ -1,7 +1,7 @@
 // Readiness over time as inline SVG: one row per host, one cell per hour or day with records, coloured by
 // what the records in it say (would be refused, generated code, or nothing in the way).
 import type { Bucket, Plan } from '../src/plan.js';
-import { html, type Markup } from './html.js';
+import { html, visible, type Markup } from './html.js';
 
 /** At most this many hosts and time columns are drawn; the page says how many were left out. */
 export const CHART_LIMITS = { hosts: 50, columns: 240 };
@@ -47,7 +47,7 @@ export function readinessChart(plan: Plan): Markup {
   const cells = drawn.map((h, r) => {
     const y = r * ROW + 2;
     const row = [...rows[r]!.values()].filter((b) => index.has(b.at)).map((b) => html`<rect class="${kind(b)}" x="${LABEL + index.get(b.at)! * CELL}" y="${y}" width="${CELL - 1}" height="${ROW - 4}"><title>${h.host} ${b.at}: ${b.records} record(s), ${b.failing} would be refused, ${b.generated} generated code</title></rect>`);
-    const chars = [...h.host];
+    const chars = [...visible(h.host)];
     const label = chars.length > 24 ? `${chars.slice(0, 23).join('')}…` : h.host;
     return html`<text x="0" y="${y + ROW - 6}" class="${notReady(h) ? 'lbl bad' : 'lbl'}">${label}<title>${h.host}</title></text>${row}`;
   });

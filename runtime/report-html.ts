@@ -27,7 +27,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 .verdicts{display:flex;gap:12px;flex-wrap:wrap}.verdict{border:1px solid #d0d7de;border-radius:6px;padding:10px 14px;min-width:260px;flex:1}
 .verdict b{font-size:18px}.yes b{color:#1a7f37}.no b{color:#cf222e}.verdict ul{margin:6px 0 0;padding-left:18px}
 table{border-collapse:collapse;margin:6px 0}th,td{border:1px solid #d0d7de;padding:3px 6px;text-align:left;vertical-align:top}
-th{background:#f6f8fa}td{max-width:32em}td.n,td.v{white-space:nowrap}td code{word-break:normal;overflow-wrap:break-word}td.v code{white-space:nowrap}.scroll{overflow-x:auto}td.n{text-align:right;font-variant-numeric:tabular-nums}.ready{color:#1a7f37}.notready{color:#cf222e;font-weight:600}
+th{background:#f6f8fa}td{max-width:32em}td.n,td.v{white-space:nowrap}td code{word-break:normal;overflow-wrap:break-word}td.v code{white-space:nowrap}td.h code{overflow-wrap:anywhere}.verdict li{overflow-wrap:anywhere}.scroll{overflow-x:auto}td.n{text-align:right;font-variant-numeric:tabular-nums}.ready{color:#1a7f37}.notready{color:#cf222e;font-weight:600}
 code,pre{font:12px/1.4 ui-monospace,monospace;word-break:break-all;white-space:pre-wrap}pre{background:#f6f8fa;border:1px solid #d0d7de;padding:8px;margin:4px 0}
 details{margin:4px 0}summary{cursor:pointer}.more{color:#57606a;font-style:italic}.muted{color:#57606a}
 svg.chart{display:block;margin:8px 0}svg .lbl{font:11px ui-monospace,monospace;fill:#1b1f24}svg .lbl.bad{fill:#cf222e}svg .tick{font:10px ui-monospace,monospace;fill:#57606a}
@@ -40,6 +40,8 @@ const CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update
 
 const n = (x: number) => x.toLocaleString('en-US');
 const sampled = (xs: readonly unknown[], more: boolean) => `${n(xs.length)}${more ? '+' : ''}`;
+/** A cell kept on one line when its text is short, else wrapped anywhere (a long hostile name must not widen the table). */
+const fits = (s: string) => (s.length <= 40 ? 'v' : 'h');
 const mark = (r: Readiness) => (r.ready ? html`<span class="ready">ready</span>` : html`<span class="notready">NOT READY</span>`);
 
 /** A list capped at `cap` items, collapsed when long; says how many were left out, and whether the report kept them all. */
@@ -71,7 +73,7 @@ ${i.untracked > 0 ? html`<p class="more">${n(i.untracked)} record(s) beyond the 
 function hostTable(plan: Plan): Markup {
   const bad = (h: Plan['hosts'][number]) => Number(!h.ready.RF.ready) + Number(!h.ready.DI.ready);
   const hosts = [...plan.hosts].sort((a, b) => bad(b) - bad(a) || a.host.localeCompare(b.host));
-  const rows = hosts.slice(0, PAGE_LIMITS.hosts).map((h) => html`<tr><td class="v"><code>${h.host}</code></td><td class="v">${h.units.map((u) => html`<code>${u}</code> `)}</td><td class="n">${n(h.records)}</td>
+  const rows = hosts.slice(0, PAGE_LIMITS.hosts).map((h) => html`<tr><td class="${fits(h.host)}"><code>${h.host}</code></td><td class="${fits(h.units.join(' '))}">${h.units.map((u) => html`<code>${u}</code> `)}</td><td class="n">${n(h.records)}</td>
 <td class="v">${mark(h.ready.RF)}</td><td class="v">${mark(h.ready.DI)}</td><td class="v">${mark(h.harden)}</td><td class="n">${n(h.blocking.RF)}</td><td class="n">${n(h.blocking.DI)}</td><td class="n">${n(h.interactive)}</td><td class="n">${n(h.generated)}</td>
 <td class="v">${h.first}</td><td class="v">${h.last}</td></tr>`);
   const left = hosts.length - rows.length;
