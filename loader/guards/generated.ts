@@ -63,13 +63,45 @@ function refuseClass(ctx: Context, owner: object, key: string, source: string, r
 }
 
 /**
- * Replaces `eval` and the four Function constructors (also reachable through `.constructor`). The
- * preview leaves `eval` alone: a wrapper would turn every direct eval into an indirect one, which sees
- * the global scope instead of the caller's, so it records the Function constructors only.
+ * The preview's stand-in for a Function constructor: a Proxy that forwards everything to node's
+ * constructor, whose handler (itself a Proxy) records when a call or `new` looks up its trap. The
+ * constructor then runs with no secnode frame on the stack, so the function it makes has the caller as
+ * its origin, as under node: a dynamic `import()` in it resolves from the caller's file (prettier's
+ * `new Function('m', 'return import(m)')`), and its stack traces name the caller. A wrapper function
+ * would be that origin instead. The arguments are out of its reach: recorded once per call site.
+ */
+function observer(ctx: Context, source: string, ctor: object): object {
+  const handler = new Proxy(Object.create(null) as object, {
+    get(_target, key) {
+      if (key === 'apply' || key === 'construct') previewGenerated(ctx, source, []);
+      return undefined;
+    },
+  });
+  const observed = new Proxy(ctor, handler);
+  ORIGINALS.set(observed, ctor);
+  return observed;
+}
+
+/** The preview's proxies and what they stand for, so that `Function.prototype.toString` shows node's text. */
+const ORIGINALS = new WeakMap<object, object>();
+
+/** `Function.prototype.toString` of a preview proxy (and of itself) gives node's own text (`function Function() { [native code] }`). */
+function showOriginals(): void {
+  const toString = Function.prototype.toString;
+  const shown = new Proxy(toString, { apply: (target, self: unknown, args: unknown[]) => Reflect.apply(target, (typeof self === 'function' && ORIGINALS.get(self)) || self, args) });
+  ORIGINALS.set(shown, toString);
+  replace(Function.prototype, 'toString', shown);
+}
+
+/**
+ * Replaces `eval` and the four Function constructors (also reachable through `.constructor`): refusers
+ * under hardening, observers in the preview. The preview leaves `eval` alone: no stand-in can take the
+ * place of a direct eval (which sees the caller's scope) without changing what it does.
  */
 export function guardGeneratedGlobals(ctx: Context): void {
   if (!guardingGenerated(ctx)) return;
-  if (ctx.settings.forced.hardenGenerated) {
+  const hardened = ctx.settings.forced.hardenGenerated;
+  if (hardened) {
     preloadStackMapper();
     replace(globalThis, 'eval', refuser(ctx, 'eval', eval));
   }
@@ -80,10 +112,11 @@ export function guardGeneratedGlobals(ctx: Context): void {
     Object.getPrototypeOf(async function* agen() {}).constructor,
   ] as { name: string; prototype: object; length: number }[];
   for (const ctor of kinds) {
-    const stand = refuser(ctx, `new ${ctor.name}`, ctor);
+    const stand = hardened ? refuser(ctx, `new ${ctor.name}`, ctor) : observer(ctx, `new ${ctor.name}`, ctor);
     replace(ctor.prototype, 'constructor', stand);
     if (ctor === Function) replace(globalThis, 'Function', stand);
   }
+  if (!hardened) showOriginals();
 }
 
 /** The node:vm functions that compile or run code (the classes are handled by refuseClass). */
