@@ -1,6 +1,7 @@
 // The hardening preview: with records on and SECNODE_HARDEN_GENERATED off, code generated at run time runs
-// and is recorded (verdict `record`) once per kind, call site and source, so that `report` can say which
-// packages generate code before hardening refuses it. A template engine compiling per request records once.
+// and is recorded (verdict `record`) once per kind, call site and source (the Function constructors: per
+// call site), so that `report` can say which packages generate code before hardening refuses it. A
+// template engine compiling per request records once.
 import { dirname, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Context } from '../context.js';
