@@ -96,6 +96,16 @@ describe('content', () => {
     expect(out).toContain('<code>/srv/app/node_modules/ajv/c.js:1:2</code>');
   });
 
+  it('after --fix: what was fixed, skipped or left, and how each file checks now', () => {
+    const plan = planOf([recordLine({})], 'mode');
+    const out = renderHtml({ plan, inputs: ['r.jsonl'], advice: ADVICE, outcomes: [
+      { path: '/srv/app/a.js', action: 'fixed', note: 'mode 0644 -> 0755', after: 'passes' },
+      { path: '/etc/<x>', action: 'skipped', note: 'outside the given roots: not changed', after: 'refused (errno 13)' }] });
+    expect(out).toContain('<p>--fix ran:</p>');
+    expect(out).toContain('<tr><td>fixed</td><td><code>/srv/app/a.js</code></td><td>mode 0644 -&gt; 0755</td><td>passes</td></tr>');
+    expect(out).toContain('<td><code>/etc/&lt;x&gt;</code></td>');
+  });
+
   it('caps every list and says how many it left out', () => {
     const files = Array.from({ length: PAGE_LIMITS.files + 7 }, (_, i) => recordLine({ path: `/srv/app/f${i}.js`, pid: i }));
     const out = page(files);
