@@ -83,6 +83,18 @@ describe.skipIf(noChromium !== '')(`the page in headless Chromium${noChromium ? 
   });
 });
 
+describe('usage', () => {
+  it('--html needs a file or -, does not go with --json, and a page that cannot be written is exit 2', () => {
+    const ctl = (args: string[]) => spawnSync(process.execPath, [SECNODECTL, 'report', ...args], { encoding: 'utf8', input: '' });
+    expect([ctl(['--html']).status, ctl(['--html']).stderr]).toEqual([2, expect.stringContaining('--html needs a file (or - for stdout)')]);
+    expect(ctl(['--json', '--html', '-']).stderr).toContain('--json and --html cannot be combined');
+    const input = join(tmp, 'one.jsonl');
+    writeFileSync(input, '{"v":1}\n');
+    const r = ctl([input, '--html', join(tmp, 'no/such/dir/page.html')]);
+    expect([r.status, r.stderr]).toEqual([2, expect.stringMatching(/^secnodectl report: cannot write .*page\.html: ENOENT/)]);
+  });
+});
+
 describe('large inputs', () => {
   it('a million records from 50 hosts: under a 64 MB heap, a page of bounded size that says what it left out', async () => {
     const out = join(tmp, 'million.html');
