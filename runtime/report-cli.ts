@@ -1,15 +1,16 @@
 // `secnodectl report`: reads audit records (JSONL, journalctl -o json, syslog text) and prints the enforcement
 // plan; with --fix --root DIR… adds the x bit to the files the records name where the mode is the only cause.
-import { closeSync, constants, createReadStream, fstatSync, openSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, constants, createReadStream, fstatSync, openSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { checkOpenFd, checkPath } from '../src/check.js';
 import { PackageLookup } from '../src/package-info.js';
-import { PlanBuilder, type Bit, type Cause, type Explained, type Group, type Plan, type SourceGroup } from '../src/plan.js';
+import { PlanBuilder, type Bit, type Cause, type Explained, type Group, type Plan, type Readiness, type SourceGroup } from '../src/plan.js';
 import { LineSplitter, parseLine, type ReadRecord } from '../src/records.js';
 import { explain } from '../src/why.js';
 import { fixExecBits, insideRoots, realRoots, type Fix } from './fix.js';
+import { renderHtml } from './report-html.js';
 
-const USAGE = 'usage: secnodectl report [FILE|-]… [--json] [--fix --root DIR…]';
+const USAGE = 'usage: secnodectl report [FILE|-]… [--json | --html FILE|-] [--fix --root DIR…]';
 
 /** What the operator can do for each cause. */
 const ADVICE: Record<Cause, string> = {
@@ -60,13 +61,18 @@ function liveExplain(emulate: boolean) {
   };
 }
 
-interface Options { json: boolean; fix: boolean; roots: string[]; inputs: string[] }
+interface Options { json: boolean; html?: string; fix: boolean; roots: string[]; inputs: string[] }
 
 function parseArgs(args: readonly string[]): Options | string {
   const o: Options = { json: false, fix: false, roots: [], inputs: [] };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '--json') o.json = true;
+    else if (a === '--html' || a.startsWith('--html=')) {
+      const out = a === '--html' ? args[++i] : a.slice(7);
+      if (out === undefined || out === '') return '--html needs a file (or - for stdout)';
+      o.html = out;
+    }
     else if (a === '--fix') o.fix = true;
     else if (a === '--root') {
       const dir = args[++i];
@@ -78,6 +84,7 @@ function parseArgs(args: readonly string[]): Options | string {
   }
   if (o.fix && o.roots.length === 0) return '--fix needs at least one --root DIR (the files it may change)';
   if (!o.fix && o.roots.length > 0) return '--root is only for --fix';
+  if (o.json && o.html !== undefined) return '--json and --html cannot be combined';
   if (o.inputs.length === 0) o.inputs.push('-');
   if (o.inputs.filter((i) => i === '-').length > 1) return 'stdin (-) can be read only once';
   return o;
@@ -108,7 +115,7 @@ async function readAll(fds: readonly number[], plan: PlanBuilder): Promise<void>
 }
 
 /** One file named by the records, what --fix did with it, and how it checks afterwards. */
-interface FileOutcome { readonly path: string; readonly action: 'fixed' | 'skipped' | 'todo' | 'ok'; readonly note: string; readonly fix?: Fix; after: string }
+export interface FileOutcome { readonly path: string; readonly action: 'fixed' | 'skipped' | 'todo' | 'ok'; readonly note: string; readonly fix?: Fix; after: string }
 
 function fixAll(plan: Plan, roots: readonly string[]): FileOutcome[] {
   const out: FileOutcome[] = [];
@@ -194,8 +201,10 @@ function human(plan: Plan, outcomes: FileOutcome[] | undefined): string {
   out.push('', ...groupLines('Refused under enforcement:', plan.refused));
   out.push('', ...sourceLines('Inline code (governed by DI):', plan.interactive, 'run it from a file instead, or keep DI off'));
   out.push('', ...sourceLines('Generated code (eval, new Function, vm):', plan.generated, 'runs under RF and DI; refused only with SECNODE_HARDEN_GENERATED=1'));
-  out.push('', 'Hosts:', ...table(['host', 'units', 'records', 'RF', 'DI', 'first', 'last'],
-    plan.hosts.map((h) => [h.host, h.units.join(',') || '-', String(h.records), h.ready.RF.ready ? 'ready' : 'NOT READY', h.ready.DI.ready ? 'ready' : 'NOT READY', h.first, h.last]),
+  out.push('  by package:', ...(plan.generators.length === 0 ? ['    (none)'] : plan.generators.map((g) => `    ${g.package}: ${g.count} (${list(g.sources, g.more.sources)}) on ${list(g.hosts, g.more.hosts)}`)));
+  const mark = (r: Readiness) => (r.ready ? 'ready' : 'NOT READY');
+  out.push('', 'Hosts:', ...table(['host', 'units', 'records', 'RF', 'DI', 'harden', 'first', 'last'],
+    plan.hosts.map((h) => [h.host, h.units.join(',') || '-', String(h.records), mark(h.ready.RF), mark(h.ready.DI), mark(h.harden), h.first, h.last]),
     new Set([2])));
   if (outcomes) {
     out.push('', 'Fix:');
@@ -204,6 +213,7 @@ function human(plan: Plan, outcomes: FileOutcome[] | undefined): string {
   }
   out.push('');
   for (const b of ['RF', 'DI'] as const) out.push(`ready to enforce ${b}: ${plan.ready[b].ready ? 'yes' : 'no'} (${plan.ready[b].reasons.join('; ')})`);
+  out.push(`ready to harden generated code (SECNODE_HARDEN_GENERATED=1): ${plan.harden.ready ? 'yes' : 'no'} (${plan.harden.reasons.join('; ')})`);
   return `${out.join('\n')}\n`;
 }
 
@@ -255,6 +265,20 @@ export async function reportCommand(args: readonly string[]): Promise<number> {
   }
   const status = plan.ready.RF.ready && plan.ready.DI.ready ? 0 : 1;
   process.stdout.on('error', () => process.exit(status)); // a reader that stops early (| head) is not an error
+  if (o.html !== undefined) {
+    const page = renderHtml({ plan, outcomes, inputs: o.inputs, advice: ADVICE });
+    if (o.html === '-') process.stdout.write(page);
+    else {
+      try {
+        writeFileSync(o.html, page, { mode: 0o644 });
+      } catch (e) {
+        process.stderr.write(`secnodectl report: cannot write ${o.html}: ${(e as Error).message}\n`);
+        return 2;
+      }
+      process.stdout.write(human(plan, outcomes));
+    }
+    return status;
+  }
   process.stdout.write(o.json ? `${JSON.stringify(outcomes ? { ...plan, fixes: outcomes } : plan, null, 2)}\n` : human(plan, outcomes));
   return status;
 }
