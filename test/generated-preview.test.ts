@@ -37,7 +37,8 @@ if (typeof ShadowRealm === 'function') new ShadowRealm().evaluate('1 + 1');
 let local = 1;
 eval('local + 1');
 const started = [new Worker('1', { eval: true }), new Worker(new URL('data:text/javascript,1'))];
-Promise.all(started.map((w) => new Promise((r) => w.on('exit', r)))).then(() => console.log('done'));
+Promise.all([...started.map((w) => new Promise((r) => w.on('exit', r))),
+  import('data:text/javascript,export default 1'), import('data:text/javascript,export default 1')]).then(() => console.log('done'));
 `;
 
 /** prettier's way to import ESM from CommonJS, an error thrown in generated code, and what Function looks like. */
@@ -85,20 +86,23 @@ describe.each(nodes())('hardening preview on ajv, handlebars and protobufjs ($na
     expect(page).toMatch(/<td><code>handlebars@4\.7\.10<\/code><\/td><td class="n">1<\/td>/);
   });
 
-  it('every kind is recorded once per call site and source: vm, the other Function constructors, inspector sessions, ShadowRealm, worker eval and data: workers (direct eval is not)', () => {
+  it('every kind is recorded once per call site and source: vm, the other Function constructors, inspector sessions, ShadowRealm, worker eval, data: workers and data: imports (direct eval is not)', () => {
     writeFileSync(join(app, 'kinds.cjs'), KINDS);
     const log = join(app, `kinds-${n.name}.jsonl`);
     rmSync(log, { force: true });
     const plain = node(['--experimental-shadow-realm', 'kinds.cjs'], { node: n, cwd: app });
     const r = secnode(['--experimental-shadow-realm', 'kinds.cjs'], { node: n, cwd: app, env: { SECNODE_AUDIT: `file:${log}` } });
     expect([r.status, r.stdout, r.stderr]).toEqual([plain.status, 'done\n', plain.stderr]);
-    const main = generated(log).filter((x) => x.tid === 0);
+    const main = generated(log).filter((x) => x.tid === 0 && x.source?.startsWith('data:text/javascript,export') !== true);
     const site = (line: number) => expect.stringMatching(new RegExp(`/kinds\\.cjs:${line}:\\d+$`));
     expect(main.map((x) => [x.source, x.parent, x.verdict])).toEqual([
       ['vm.runInNewContext', site(4), 'record'], ['vm.Script', site(5), 'record'], ['new AsyncFunction', site(6), 'record'],
       ['inspector.Session#connect', site(8), 'record'], ['ShadowRealm#evaluate', site(10), 'record'],
       ['worker eval', site(13), 'record'], ['worker data: URL', site(13), 'record'],
     ]);
+    // A data: import, once for its source (two imports of the same URL), from whichever thread loads it.
+    expect(generated(log).filter((x) => x.source?.startsWith('data:text/javascript,export')).map((x) => [x.source, x.verdict]))
+      .toEqual([['data:text/javascript,export default 1', 'record']]);
   });
 
   it('with records: a function made by new Function that imports resolves from its caller\'s file, and its stack names the caller, as under node', () => {
