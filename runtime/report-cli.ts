@@ -1,25 +1,31 @@
 // `secnodectl report`: reads audit records (JSONL, journalctl -o json, syslog text) and prints the enforcement
 // plan; with --fix --root DIR… adds the x bit to the files the records name where the mode is the only cause.
 // This file reads the arguments and the inputs and runs the steps: causes come from report-probe.ts, fixes from
-// report-fix.ts, the output from report-text.ts, the verdicts from src/plan.ts.
-import { constants, createReadStream, openSync, statSync } from 'node:fs';
+// report-fix.ts, the output from report-text.ts (text, JSON) and report-html.ts, the verdicts from src/plan.ts.
+import { constants, createReadStream, openSync, statSync, writeFileSync } from 'node:fs';
 import { PackageLookup } from '../src/package-info.js';
-import { PlanBuilder, readyAfterFix } from '../src/plan.js';
+import { ADVICE, PlanBuilder, readyAfterFix } from '../src/plan.js';
 import { LineSplitter, parseLine } from '../src/records.js';
 import { realRoots } from './fix.js';
 import { fixAll, type FileOutcome } from './report-fix.js';
+import { renderHtml } from './report-html.js';
 import { liveExplain } from './report-probe.js';
 import { renderJson, renderText } from './report-text.js';
 
-const USAGE = 'usage: secnodectl report [FILE|-]… [--json] [--fix --root DIR…]';
+const USAGE = 'usage: secnodectl report [FILE|-]… [--json | --html FILE|-] [--fix --root DIR…]';
 
-interface Options { json: boolean; fix: boolean; roots: string[]; inputs: string[] }
+interface Options { json: boolean; html?: string; fix: boolean; roots: string[]; inputs: string[] }
 
 function parseArgs(args: readonly string[]): Options | string {
   const o: Options = { json: false, fix: false, roots: [], inputs: [] };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '--json') o.json = true;
+    else if (a === '--html' || a.startsWith('--html=')) {
+      const out = a === '--html' ? args[++i] : a.slice(7);
+      if (out === undefined || out === '') return '--html needs a file (or - for stdout)';
+      o.html = out;
+    }
     else if (a === '--fix') o.fix = true;
     else if (a === '--root') {
       const dir = args[++i];
@@ -31,6 +37,7 @@ function parseArgs(args: readonly string[]): Options | string {
   }
   if (o.fix && o.roots.length === 0) return '--fix needs at least one --root DIR (the files it may change)';
   if (!o.fix && o.roots.length > 0) return '--root is only for --fix';
+  if (o.json && o.html !== undefined) return '--json and --html cannot be combined';
   if (o.inputs.length === 0) o.inputs.push('-');
   if (o.inputs.filter((i) => i === '-').length > 1) return 'stdin (-) can be read only once';
   return o;
@@ -97,6 +104,20 @@ export async function reportCommand(args: readonly string[]): Promise<number> {
   }
   const status = plan.ready.RF.ready && plan.ready.DI.ready ? 0 : 1;
   process.stdout.on('error', () => process.exit(status)); // a reader that stops early (| head) is not an error
+  if (o.html !== undefined) {
+    const page = renderHtml({ plan, outcomes, inputs: o.inputs, advice: ADVICE });
+    if (o.html === '-') process.stdout.write(page);
+    else {
+      try {
+        writeFileSync(o.html, page, { mode: 0o644 });
+      } catch (e) {
+        process.stderr.write(`secnodectl report: cannot write ${o.html}: ${(e as Error).message}\n`);
+        return 2;
+      }
+      process.stdout.write(renderText(plan, outcomes));
+    }
+    return status;
+  }
   process.stdout.write(o.json ? renderJson(plan, outcomes) : renderText(plan, outcomes));
   return status;
 }

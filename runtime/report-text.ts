@@ -1,5 +1,5 @@
 // `secnodectl report`'s output: the plan as text for people, or as JSON (with the fixes when --fix ran).
-import { ADVICE, type Group, type Plan, type SourceGroup } from '../src/plan.js';
+import { ADVICE, type Group, type Plan, type Readiness, type SourceGroup } from '../src/plan.js';
 import type { FileOutcome } from './report-fix.js';
 
 const list = (xs: readonly string[], more: boolean) => `${xs.join(', ')}${more ? ', …' : ''}`;
@@ -45,8 +45,10 @@ export function renderText(plan: Plan, outcomes: readonly FileOutcome[] | undefi
   out.push('', ...groupLines('Refused under enforcement:', plan.refused));
   out.push('', ...sourceLines('Inline code (governed by DI):', plan.interactive, 'run it from a file instead, or keep DI off'));
   out.push('', ...sourceLines('Generated code (eval, new Function, vm):', plan.generated, 'runs under RF and DI; refused only with SECNODE_HARDEN_GENERATED=1'));
-  out.push('', 'Hosts:', ...table(['host', 'units', 'records', 'RF', 'DI', 'first', 'last'],
-    plan.hosts.map((h) => [h.host, h.units.join(',') || '-', String(h.records), h.ready.RF.ready ? 'ready' : 'NOT READY', h.ready.DI.ready ? 'ready' : 'NOT READY', h.first, h.last]),
+  out.push('  by package:', ...(plan.generators.length === 0 ? ['    (none)'] : plan.generators.map((g) => `    ${g.package}: ${g.count} (${list(g.sources, g.more.sources)}) on ${list(g.hosts, g.more.hosts)}`)));
+  const mark = (r: Readiness) => (r.ready ? 'ready' : 'NOT READY');
+  out.push('', 'Hosts:', ...table(['host', 'units', 'records', 'RF', 'DI', 'harden', 'first', 'last'],
+    plan.hosts.map((h) => [h.host, h.units.join(',') || '-', String(h.records), mark(h.ready.RF), mark(h.ready.DI), mark(h.harden), h.first, h.last]),
     new Set([2])));
   if (outcomes) {
     out.push('', 'Fix:');
@@ -55,6 +57,7 @@ export function renderText(plan: Plan, outcomes: readonly FileOutcome[] | undefi
   }
   out.push('');
   for (const b of ['RF', 'DI'] as const) out.push(`ready to enforce ${b}: ${plan.ready[b].ready ? 'yes' : 'no'} (${plan.ready[b].reasons.join('; ')})`);
+  out.push(`ready to harden generated code (SECNODE_HARDEN_GENERATED=1): ${plan.harden.ready ? 'yes' : 'no'} (${plan.harden.reasons.join('; ')})`);
   return `${out.join('\n')}\n`;
 }
 

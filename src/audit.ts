@@ -8,6 +8,7 @@ import { readHost, readUnit } from './host.js';
 import { syslogLine } from './kernel.js';
 import { PackageLookup, type PackageId } from './package-info.js';
 import type { Decision } from './policy.js';
+import { callSiteFile } from './records.js';
 import type { AuditSink } from './settings.js';
 
 /** What loaded the code: the entry, an import, a require, a preload, stdin, inline code… */
@@ -81,7 +82,8 @@ export interface RecordInput {
 export function makeRecord(input: RecordInput): AuditRecord {
   const { decision } = input;
   origin ??= { host: readHost(), unit: readUnit(), unsupportedNode: isSupportedNode(process.versions.node) ? undefined : process.version };
-  const pkg = 'path' in input.target ? packages.of(input.target.path) : null;
+  const pkg = 'path' in input.target ? packages.of(input.target.path)
+    : decision.reason === 'generated' && input.parent?.startsWith('/') ? packages.of(callSiteFile(input.parent)) : null;
   return {
     v: 1,
     time: new Date().toISOString(),

@@ -1,6 +1,6 @@
 // The enforcement plan: records grouped by package and reason, per-host and overall verdicts for RF and DI.
 import type { PackageId } from './package-info.js';
-import type { BadLine, ReadRecord } from './records.js';
+import { callSiteFile, type BadLine, type ReadRecord } from './records.js';
 
 /** Why a file would be (or was) refused: from the live file when it is here, else from the record. */
 export type Cause = 'mode' | 'noexec' | 'lsm' | 'busy' | 'unavailable' | 'other' | 'not-executable' | 'passes-now';
@@ -14,7 +14,7 @@ export type Explain = (path: string, record: ReadRecord) => Explained;
 export type PackageOf = (path: string) => PackageId | null;
 
 /** Bounds that keep memory flat whatever the input: samples kept per group and groups kept in all. */
-export const LIMITS = { pids: 20, hosts: 200, paths: 100_000, groups: 10_000, hostsTotal: 10_000, unknownFields: 20 };
+export const LIMITS = { pids: 20, hosts: 200, paths: 100_000, groups: 10_000, hostsTotal: 10_000, unknownFields: 20, samples: 20, timelines: 200, hours: 72, days: 400 };
 
 /** Files (or inputs) of one package refused, or that would be, for one cause. */
 export interface Group {
@@ -33,6 +33,22 @@ export interface Group {
 
 /** Inline or generated code seen, by source. */
 export interface SourceGroup { readonly source: string; count: number; first: string; last: string; readonly hosts: string[]; enforced: number }
+
+/** Code generated at run time by one package (from the call sites in `generated` records). */
+export interface Generator {
+  readonly package: string;
+  count: number;
+  readonly sources: string[];
+  readonly sites: string[];
+  readonly hosts: string[];
+  more: { sources: boolean; sites: boolean; hosts: boolean };
+}
+
+/** Records of one host in one hour or day: how many, how many would be refused (RF or DI), how many generated code. */
+export interface Bucket { readonly at: string; records: number; failing: number; generated: number }
+
+/** A host's records over time: by hour when they span at most three days, else by day; `unbucketed` counts records left out (odd times, over the cap). */
+export interface Timeline { readonly unit: 'hour' | 'day'; readonly buckets: Bucket[]; readonly unbucketed: number }
 
 /** Counts for one host, and its verdict. */
 export interface HostSummary {
@@ -54,7 +70,10 @@ export interface Readiness { readonly ready: boolean; readonly reasons: string[]
 export interface Plan {
   readonly input: { lines: number; records: number; bad: Partial<Record<BadLine, number>>; unknownFields: string[]; unknownFieldRecords: number; untracked: number };
   readonly ready: Record<Bit, Readiness>;
-  readonly hosts: (HostSummary & { ready: Record<Bit, Readiness> })[];
+  readonly hosts: (HostSummary & { ready: Record<Bit, Readiness>; harden: Readiness; generators: string[]; timeline: Timeline | null })[];
+  /** Ready to refuse generated code (SECNODE_HARDEN_GENERATED=1): no generated code recorded. */
+  readonly harden: Readiness;
+  readonly generators: Generator[];
   readonly wouldRefuse: Group[];
   readonly refused: Group[];
   readonly interactive: SourceGroup[];
@@ -63,6 +82,7 @@ export interface Plan {
 
 const UNKNOWN_HOST = '(unknown host)';
 const NO_PACKAGE = '(no package.json)';
+const UNKNOWN_SITE = '(call site not recorded)';
 
 function add(set: Set<string>, value: string, cap: number): boolean {
   if (set.has(value)) return true;
@@ -74,7 +94,27 @@ function add(set: Set<string>, value: string, cap: number): boolean {
 /** A group while records come in: sets for what the finished group lists. */
 interface GroupAcc { readonly g: Group; readonly hosts: Set<string>; readonly processes: Set<string>; readonly files: Set<string> }
 /** A host while records come in. */
-interface HostAcc { readonly h: HostSummary; readonly units: Set<string> }
+/** A host while records come in: its units, the packages that generated code, its buckets (for the first LIMITS.timelines hosts). */
+interface HostAcc {
+  readonly h: HostSummary;
+  readonly units: Set<string>;
+  readonly generators: Set<string>;
+  readonly time: { hours: Map<string, Bucket>; days: Map<string, Bucket>; hoursFull: boolean; unbucketed: number } | null;
+}
+/** A generator while records come in. */
+interface GeneratorAcc { readonly g: Generator; readonly sources: Set<string>; readonly sites: Set<string>; readonly hosts: Set<string> }
+/** `2026-12-01T10`: an ISO time's hour. */
+const HOUR = /^\d{4}-\d\d-\d\dT\d\d/;
+
+function bucketIn(map: Map<string, Bucket>, at: string, cap: number): Bucket | undefined {
+  let b = map.get(at);
+  if (!b && map.size < cap) {
+    b = { at, records: 0, failing: 0, generated: 0 };
+    map.set(at, b);
+  }
+  return b;
+}
+
 /** A source group while records come in. */
 interface SourceAcc { readonly g: SourceGroup; readonly hosts: Set<string> }
 
@@ -98,6 +138,8 @@ export class PlanBuilder {
   private readonly refusedGroups = new Map<string, GroupAcc>();
   private readonly interactive = new Map<string, SourceAcc>();
   private readonly generated = new Map<string, SourceAcc>();
+  private readonly generators = new Map<string, GeneratorAcc>();
+  private timelines = 0;
   private readonly causes = new Map<string, Explained>();
   private paths = 0;
 
@@ -123,19 +165,28 @@ export class PlanBuilder {
     if (r.time < host.first || host.first === '') host.first = r.time;
     if (r.time > host.last) host.last = r.time;
     if (r.unit !== undefined) add(acc.units, r.unit, 20);
+    const buckets = this.buckets(acc, r.time);
     const bit = bitOf(r);
     if (r.event === 'generated') {
       host.generated++;
+      for (const b of buckets) b.generated++;
       this.source(this.generated, r, host.host);
+      this.generator(acc, r);
     } else if (r.event === 'interactive') {
       this.source(this.interactive, r, host.host);
-      if (bit === 'DI') host.interactive++;
+      if (bit === 'DI') {
+        host.interactive++;
+        for (const b of buckets) b.failing++;
+      }
     }
     if (r.event !== 'check' || r.verdict === 'run' || bit === null) return;
     const path = r.path ?? r.source ?? '';
     const why = this.cause(path, r);
     if (why.cause === 'passes-now') host.passesNow[bit]++;
-    else host.blocking[bit]++;
+    else {
+      host.blocking[bit]++;
+      for (const b of buckets) b.failing++;
+    }
     const pkg = r.package ?? this.packageOf(path);
     const key = `${pkg ? `${pkg.name}@${pkg.version}` : NO_PACKAGE}\0${why.cause}`;
     const groups = r.verdict === 'refuse' ? this.refusedGroups : this.groups;
@@ -162,10 +213,48 @@ export class PlanBuilder {
     let h = this.hosts.get(name);
     if (!h) {
       if (this.hosts.size >= LIMITS.hostsTotal && name !== UNKNOWN_HOST) return this.host(UNKNOWN_HOST);
-      h = { h: { host: name, units: [], records: 0, first: '', last: '', blocking: { RF: 0, DI: 0 }, passesNow: { RF: 0, DI: 0 }, interactive: 0, generated: 0 }, units: new Set() };
+      const time = this.timelines < LIMITS.timelines ? { hours: new Map(), days: new Map(), hoursFull: false, unbucketed: 0 } : null;
+      if (time) this.timelines++;
+      h = { h: { host: name, units: [], records: 0, first: '', last: '', blocking: { RF: 0, DI: 0 }, passesNow: { RF: 0, DI: 0 }, interactive: 0, generated: 0 },
+        units: new Set(), generators: new Set(), time };
       this.hosts.set(name, h);
     }
     return h;
+  }
+
+  /** Counts a record in its hour and day (hours stop at their cap, and are then not used). */
+  private buckets(acc: HostAcc, time: string): Bucket[] {
+    const t = acc.time;
+    if (!t) return [];
+    if (!HOUR.test(time)) { t.unbucketed++; return []; }
+    const out: Bucket[] = [];
+    const day = bucketIn(t.days, time.slice(0, 10), LIMITS.days);
+    if (day) out.push(day);
+    else t.unbucketed++;
+    if (!t.hoursFull) {
+      const hour = bucketIn(t.hours, time.slice(0, 13), LIMITS.hours);
+      if (hour) out.push(hour);
+      else { t.hoursFull = true; t.hours.clear(); }
+    }
+    for (const b of out) b.records++;
+    return out;
+  }
+
+  /** Counts generated code against the package of its call site. */
+  private generator(acc: HostAcc, r: ReadRecord): void {
+    const pkg = r.package ?? (r.parent ? this.packageOf(callSiteFile(r.parent)) : null);
+    const name = pkg ? `${pkg.name}@${pkg.version}` : r.parent ? NO_PACKAGE : UNKNOWN_SITE;
+    add(acc.generators, name, LIMITS.samples);
+    let a = this.generators.get(name);
+    if (!a) {
+      if (this.generators.size >= LIMITS.groups) { this.untracked++; return; }
+      a = { g: { package: name, count: 0, sources: [], sites: [], hosts: [], more: { sources: false, sites: false, hosts: false } }, sources: new Set(), sites: new Set(), hosts: new Set() };
+      this.generators.set(name, a);
+    }
+    a.g.count++;
+    if (!add(a.sources, (r.source ?? '').slice(0, 80), LIMITS.samples)) a.g.more.sources = true;
+    if (r.parent && !add(a.sites, r.parent, LIMITS.samples)) a.g.more.sites = true;
+    if (!add(a.hosts, acc.h.host, LIMITS.hosts)) a.g.more.hosts = true;
   }
 
   private cause(path: string, r: ReadRecord): Explained {
@@ -196,28 +285,46 @@ export class PlanBuilder {
 
   /** The plan with verdicts. */
   finish(): Plan {
-    const hosts = [...this.hosts.values()].map(({ h, units }) => ({ ...h, units: [...units], ready: { RF: verdict(h, 'RF'), DI: verdict(h, 'DI') } }))
+    const hosts = [...this.hosts.values()].map(({ h, units, generators, time }) => ({ ...h, units: [...units], ready: { RF: verdict(h, 'RF'), DI: verdict(h, 'DI') },
+      harden: hardenVerdict(h, [...generators]), generators: [...generators], timeline: time && timeline(time) }))
       .sort((a, b) => a.host.localeCompare(b.host));
     const groups = (m: Map<string, GroupAcc>) => [...m.values()].map(({ g, hosts: h, processes, files }) => ({ ...g, hosts: [...h], processes: [...processes], files: [...files] }))
       .sort((a, b) => Number(a.cause === 'passes-now') - Number(b.cause === 'passes-now') || b.count - a.count || a.package.localeCompare(b.package));
     const sources = (m: Map<string, SourceAcc>) => [...m.values()].map(({ g, hosts: h }) => ({ ...g, hosts: [...h] })).sort((a, b) => b.count - a.count);
-    const overall = (bit: Bit): Readiness => {
+    const overall = (of: (h: (typeof hosts)[number]) => Readiness): Readiness => {
       if (hosts.length === 0) return { ready: false, reasons: ['no secnode records in the input: run permissive with SECNODE_AUDIT first'] };
-      const notReady = hosts.filter((h) => !h.ready[bit].ready);
+      const notReady = hosts.filter((h) => !of(h).ready);
       return notReady.length === 0
         ? { ready: true, reasons: [`all ${hosts.length} host(s) ready`] }
-        : { ready: false, reasons: notReady.map((h) => `${h.host}: ${h.ready[bit].reasons.join('; ')}`) };
+        : { ready: false, reasons: notReady.map((h) => `${h.host}: ${of(h).reasons.join('; ')}`) };
     };
     return {
       input: { lines: this.lines, records: this.records, bad: this.bad, unknownFields: [...this.unknownFields], unknownFieldRecords: this.unknownFieldRecords, untracked: this.untracked },
-      ready: { RF: overall('RF'), DI: overall('DI') },
+      ready: { RF: overall((h) => h.ready.RF), DI: overall((h) => h.ready.DI) },
       hosts,
+      harden: overall((h) => h.harden),
+      generators: [...this.generators.values()].map(({ g, sources, sites, hosts: h }) => ({ ...g, sources: [...sources], sites: [...sites], hosts: [...h] }))
+        .sort((a, b) => b.count - a.count || a.package.localeCompare(b.package)),
       wouldRefuse: groups(this.groups),
       refused: groups(this.refusedGroups),
       interactive: sources(this.interactive),
       generated: sources(this.generated),
     };
   }
+}
+
+/** A host is ready for SECNODE_HARDEN_GENERATED when its records show no code generated at run time. */
+function hardenVerdict(h: HostSummary, generators: readonly string[]): Readiness {
+  if (h.generated === 0) return { ready: true, reasons: ['no generated code recorded'] };
+  return { ready: false, reasons: [`${h.generated} generated-code event(s) (${generators.join(', ')}): hardening would refuse them`] };
+}
+
+/** Hours when the records span at most three days (and the hours fit), else days; sorted by time. */
+function timeline(t: NonNullable<HostAcc['time']>): Timeline {
+  const days = [...t.days.keys()].sort();
+  const hourly = !t.hoursFull && days.length > 0 && Date.parse(days.at(-1)!) - Date.parse(days[0]!) < 3 * 86_400_000;
+  const map = hourly ? t.hours : t.days;
+  return { unit: hourly ? 'hour' : 'day', buckets: [...map.values()].sort((a, b) => a.at.localeCompare(b.at)), unbucketed: t.unbucketed };
 }
 
 function verdict(h: HostSummary, bit: Bit): Readiness {

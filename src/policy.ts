@@ -35,6 +35,12 @@ export function enforcingRule(governs: 'file' | 'interactive', bits: ExecBits, f
     : bits.denyInteractive ? 'SECBIT_EXEC_DENY_INTERACTIVE' : forced.denyInteractive ? 'SECNODE_DENY_INTERACTIVE' : null;
 }
 
+/**
+ * Generated code in the hardening preview (records on, SECNODE_HARDEN_GENERATED off): it runs, and is
+ * recorded as what hardening would refuse, as a file that fails the check is under a permissive run.
+ */
+export const PREVIEW_GENERATED: Decision = { verdict: 'record', enforced: false, reason: 'generated', rule: null };
+
 /** Decides run / record / refuse for one input. */
 export function decide(kind: InputKind, bits: ExecBits, outcome: CheckOutcome, forced: Forced = NOTHING): Decision {
   const rf = enforcingRule('file', bits, forced);

@@ -10,6 +10,8 @@ export interface ReadRecord {
   readonly subject: string;
   readonly path?: string;
   readonly source?: string;
+  /** For a file: the file that loaded it; for generated code: the call site (`file:line:column`). */
+  readonly parent?: string;
   readonly errno: string | null;
   readonly allowed: boolean;
   readonly verdict: 'run' | 'record' | 'refuse';
@@ -19,6 +21,9 @@ export interface ReadRecord {
   readonly unit?: string;
   readonly package?: PackageId;
 }
+
+/** The file of a call site `file:line:column` (the `parent` of a generated-code record). */
+export const callSiteFile = (site: string): string => site.replace(/:\d+:\d+$/, '');
 
 /** Why a line is not a usable record. */
 export type BadLine = 'not-json' | 'malformed-json' | 'not-a-record' | 'other-program' | 'journal-field-elided'
@@ -67,6 +72,7 @@ function toRecord(json: unknown, origin: { host?: string; unit?: string } = {}):
     else delete record.package;
   }
   if (!str(o.path)) delete record.path;
+  if (o.parent !== undefined && !str(o.parent)) delete record.parent;
   if (!str(o.source)) {
     if (str(o.url)) record.source = o.url;
     else delete record.source;

@@ -352,6 +352,11 @@ describe.each(nodes())('the kiosk rollout, as examples/kiosk/README.md gives it 
     const plan = report([log, '--json']);
     expect(plan.status).toBe(1);
     expect(plan.json().wouldRefuse.flatMap((g) => g.files).sort()).toEqual([join(dir, 'lib/render.mjs'), join(dir, 'plugins/clock.mjs')]);
+    // The same plan as one page to share (--html -): the files named, RF not ready.
+    const page = report([log, '--html', '-']);
+    expect(page.status).toBe(1);
+    expect(page.stdout).toMatch(/Enforce RF \(SECBIT_EXEC_RESTRICT_FILE\)<\/div><b>NOT READY<\/b>/);
+    expect(page.stdout).toContain(`<li><code>${join(dir, 'lib/render.mjs')}</code></li>`);
     // 3. report --fix: exactly those files.
     expect(report([log, '--fix', '--root', dir]).status).toBe(0);
     expect(statSync(join(dir, 'plugins/weather.mjs')).mode & 0o777).toBe(0o644);

@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { contextFrom, type Context, type ContextData } from '../context.js';
 import { gateCheckOnly, gateFile, gateGenerated } from '../gate/gate.js';
+import { previewGenerated } from '../guards/generated-preview.js';
 import { handOver } from '../gate/handover.js';
 import { subjectOf } from '../gate/subject.js';
 import { guardHooksThread } from './hooks-thread.js';
@@ -24,6 +25,7 @@ export async function load(url: string, context: LoadContext,
   if (ctx === undefined) throw new Error('secnode: hooks used before initialize');
   if (!url.startsWith('file:')) {
     if (ctx.settings.forced.hardenGenerated && !url.startsWith('node:')) gateGenerated(ctx, url.slice(0, 64));
+    else if (!url.startsWith('node:')) previewGenerated(ctx, url.slice(0, 64), [url]);
     return nextLoad(url, context);
   }
   const filename = fileURLToPath(url);

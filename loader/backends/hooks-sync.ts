@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { ownLoad } from '../gate/own-load.js';
 import type { Context } from '../context.js';
 import { gateFile, gateGenerated } from '../gate/gate.js';
+import { previewGenerated } from '../guards/generated-preview.js';
 import type { OnBuiltin } from '../guards/guards.js';
 import { handOver, handOverCommonJs, hasUserAsyncHooks, sameBytes } from '../gate/handover.js';
 import { subjectOf } from '../gate/subject.js';
@@ -55,6 +56,7 @@ export function installSyncHooks(ctx: Context, onBuiltin: OnBuiltin): void {
       if (url.startsWith('node:')) onBuiltin(url);
       if (!url.startsWith('file:') || ownLoad()) {
         if (hardened && !url.startsWith('node:')) gateGenerated(ctx, url.slice(0, 64));
+        else if (!url.startsWith('node:') && !url.startsWith('file:')) previewGenerated(ctx, url.slice(0, 64), [url]);
         return nextLoad(url, context);
       }
       const filename = fileURLToPath(url);

@@ -4,7 +4,7 @@ import { isAbsolute } from 'node:path';
 import { makeRecord, type Subject, type Target } from '../../src/audit.js';
 import { checkOpenFd, openForCheck, type CheckResult } from '../../src/check.js';
 import { checkUnavailable, execDenied, generatedDenied, interactiveDenied } from '../../src/errors.js';
-import { decide, type Decision, type InputKind } from '../../src/policy.js';
+import { decide, PREVIEW_GENERATED, type Decision, type InputKind } from '../../src/policy.js';
 import { saveCodeCache } from '../code-cache.js';
 import type { Context } from '../context.js';
 import { mapStack } from '../stack.js';
@@ -112,6 +112,11 @@ export function gateInline(ctx: Context, source: string, subject: Subject): void
 export function gateGenerated(ctx: Context, source: string): void {
   const decision = judge(ctx, 'generated', 'generated', { source }, null);
   if (decision.verdict === 'refuse') throw mapStack(generatedDenied(source, ctx.hex));
+}
+
+/** Records code generated at run time that runs because hardening is off (the preview), with its call site. */
+export function recordGenerated(ctx: Context, source: string, site: string): void {
+  record(ctx, 'generated', 'generated', { source }, null, PREVIEW_GENERATED, site);
 }
 
 /**

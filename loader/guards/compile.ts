@@ -2,7 +2,7 @@
 import { createRequire } from 'node:module';
 import { ownLoad } from '../gate/own-load.js';
 import type { Context } from '../context.js';
-import { gateGenerated } from '../gate/gate.js';
+import { generatedCode } from './generated.js';
 import { gateSupplied } from '../gate/supplied.js';
 import { takeCommonJs, takeStartInputCompile } from '../gate/handover.js';
 import { wrapMethod } from './patch.js';
@@ -11,7 +11,7 @@ import { wrapMethod } from './patch.js';
 function attribute(ctx: Context, content: unknown, filename: string): void {
   if (takeCommonJs(filename, content) || takeStartInputCompile(filename)) return;
   // Node's pseudo files for inline code ([eval], [stdin], [worker eval]…): code generated at run time.
-  if (/^\[[^\]/]+\]/.test(filename)) gateGenerated(ctx, filename.startsWith('[worker eval]') ? 'worker eval' : `Module._compile(${filename})`);
+  if (/^\[[^\]/]+\]/.test(filename)) generatedCode(ctx, filename.startsWith('[worker eval]') ? 'worker eval' : `Module._compile(${filename})`, [content]);
   else gateSupplied(ctx, filename, 'require');
 }
 

@@ -6,6 +6,7 @@ import { SecnodeError } from '../../src/errors.js';
 import { enforcingRule } from '../../src/policy.js';
 import type { Context } from '../context.js';
 import { gateFile, gateGenerated } from '../gate/gate.js';
+import { previewGenerated } from './generated-preview.js';
 import { mapStack } from '../stack.js';
 import { replace, wrapMethod } from './patch.js';
 
@@ -27,7 +28,8 @@ function fileOf(specifier: unknown): string | undefined {
 /**
  * Under RF (a realm's imports cannot be checked, nor the bytes it evaluates chosen) and under hardening
  * (its own `eval` is out of reach), `new ShadowRealm()` is refused. Otherwise `importValue` checks and
- * records the file it names (permissive: it runs), and `evaluate(string)` is generated code.
+ * records the file it names (permissive: it runs), and `evaluate(string)` is generated code (recorded in
+ * the hardening preview).
  */
 export function guardShadowRealm(ctx: Context): void {
   const Realm = (globalThis as { ShadowRealm?: Fn & { prototype: object } }).ShadowRealm;
@@ -45,6 +47,12 @@ export function guardShadowRealm(ctx: Context): void {
     replace(Realm.prototype, 'constructor', refuse);
     replace(globalThis, 'ShadowRealm', refuse);
     return;
+  }
+  if (ctx.auditor.active) {
+    wrapMethod(Realm.prototype, 'evaluate', (evaluate) => function evaluate_(this: unknown, ...args: unknown[]) {
+      previewGenerated(ctx, 'ShadowRealm#evaluate', args);
+      return Reflect.apply(evaluate, this, args);
+    });
   }
   wrapMethod(Realm.prototype, 'importValue', (importValue) => function importValue_(this: unknown, ...args: unknown[]) {
     const file = fileOf(args[0]);

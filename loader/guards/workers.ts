@@ -2,7 +2,7 @@
 import { REGISTER_FILE } from '../self-first.js';
 import type { Context } from '../context.js';
 import { replace } from './patch.js';
-import { gateGenerated } from '../gate/gate.js';
+import { generatedCode } from './generated.js';
 import { envNeedsSecnode, envWithSecnode, restoreSecnode } from './children.js';
 import { optionRefused } from '../../src/errors.js';
 import { refusedStart } from '../../src/options.js';
@@ -55,10 +55,11 @@ export function guardWorkers(ctx: Context, exports: Record<string, unknown>): vo
   const Worker = new Proxy(Original, {
     construct(target, args: unknown[], newTarget) {
       const [filename, options] = args;
-      if (/^data:/i.test(String(filename))) gateGenerated(ctx, 'worker data: URL');
+      const name = String(filename);
+      if (/^data:/i.test(name)) generatedCode(ctx, 'worker data: URL', [name]);
       if (options !== undefined && (typeof options !== 'object' || options === null)) return Reflect.construct(target, args, newTarget);
       const opts = options as WorkerOptions | undefined;
-      if (opts?.eval === true) gateGenerated(ctx, 'worker eval');
+      if (opts?.eval === true) generatedCode(ctx, 'worker eval', [name]);
       refuseWorkerOptions(ctx, shareEnv, opts);
       return Reflect.construct(target, [filename, workerOptions(ctx, shareEnv, opts), ...args.slice(2)], newTarget);
     },
