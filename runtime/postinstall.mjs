@@ -42,8 +42,19 @@ async function codeCache() {
   return null;
 }
 
+/**
+ * Pins the Node that runs the install as the one secnode may run under enforcement (runtime/pin-node.ts; the
+ * operator pins others with `secnodectl pin-node`). An install made as root for a service pins the Node the
+ * service will run.
+ */
+async function pinInstallingNode(root = ROOT) {
+  const { pinNode } = await import(pathToFileURL(join(root, 'dist', 'runtime', 'pin-node.js')).href);
+  if (pinNode([]) !== 0) throw new Error('could not pin the Node running the install (see above); run secnodectl pin-node');
+  return null;
+}
+
 /** The steps, in order: [name, step]. Add install-time work here, one function each. */
-export const STEPS = [['launcher', installLauncher], ['code cache', codeCache]];
+export const STEPS = [['launcher', installLauncher], ['code cache', codeCache], ['pinned Node', pinInstallingNode]];
 
 /** Whether npm runs "prepare" for `npm pack` or `npm publish` (npm_command is the outer command there). */
 function packing() {

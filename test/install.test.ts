@@ -4,7 +4,7 @@
 // start under enforcement, on stderr and in the audit records), a build without a C compiler, and the arm64
 // launcher and an arm64 Node under qemu-user-static (installed by .ci/run).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launcherKind, SH_FALLBACK_LIMITS } from '../src/launchers.js';
@@ -62,6 +62,8 @@ function pinNode(bin: string, cwd: string): void {
   if (r.status !== 0) throw new Error(`secnodectl pin-node failed:\n${show(r)}`);
 }
 
+/** The `node` the tests' PATH gives (the one npm's install scripts run with). */
+const nodeOnPath = (): string => commandPath('node') || process.execPath;
 const launcherOf = (pkg: string) => launcherKind(join(pkg, 'dist', 'runtime', 'secnode'));
 const statusOf = (ctl: string, cwd: string) => JSON.parse(sh(ctl, ['status', '--json'], cwd).stdout) as { launcher: { kind: string; cpu: string | null; preStartGated: boolean } };
 
@@ -93,7 +95,9 @@ describe('install paths', () => {
     const dir = join(t.dir, 'local');
     const bin = join(dir, 'node_modules', '.bin');
     expect(sh(join(bin, 'secnode'), ['ok.js'], dir)).toEqual({ status: 0, stdout: `ok ${process.arch}\n`, stderr: '' });
-    pinNode(bin, dir);
+    // The install step pinned the Node that ran it: enforcement works with no further step.
+    expect(readFileSync(join(pkg, 'dist', 'runtime', 'pinned-node'), 'utf8')).toContain(`\n${realpathSync(nodeOnPath())}\n`);
+    expect(underRF(join(bin, 'secnode'), ['ok.js'], dir)).toEqual({ status: 0, stdout: `ok ${process.arch}\n`, stderr: '' });
     const refused = underRF(join(bin, 'secnode'), ['no.js'], dir);
     expect([refused.status, refused.stdout], show(refused)).toEqual([126, '']);
     expect(refused.stderr).toContain('[ERR_SECNODE_EXEC_DENIED]');
@@ -116,6 +120,11 @@ describe('install paths', () => {
     const dir = join(t.dir, 'noscripts');
     const bin = join(dir, 'node_modules', '.bin');
     expect(sh(join(bin, 'secnode'), ['ok.js'], dir)).toEqual({ status: 0, stdout: `ok ${process.arch}\n`, stderr: '' });
+    // No install step ran, so no Node is pinned: under enforcement nothing runs until the operator pins one.
+    const unpinned = underRF(join(bin, 'secnode'), ['ok.js'], dir);
+    expect([unpinned.status, unpinned.stdout], show(unpinned)).toEqual([126, '']);
+    expect(unpinned.stderr).toContain('no Node is pinned');
+    expect(unpinned.stderr).toContain('secnodectl pin-node');
     pinNode(bin, dir);
     const warning = `secnode: warning: started by the sh fallback launcher (no static launcher for linux-${process.arch} is installed): ${SH_FALLBACK_LIMITS}`;
     const ok = underRF(join(bin, 'secnode'), ['ok.js'], dir, { SECNODE_AUDIT: 'stderr' });
