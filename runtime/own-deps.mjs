@@ -5,6 +5,7 @@
 import { chmodSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const CODE = new Set(['.js', '.mjs', '.cjs', '.node']);
@@ -28,11 +29,16 @@ function markCode(dir) {
   }
 }
 
-const koffi = packageDir('koffi');
-const sourceMapSupport = packageDir('source-map-support');
-const dirs = [
-  packageDir('acorn'), koffi, sourceMapSupport,
-  koffi && packageDir(`@koromix/koffi-linux-${process.arch}`, createRequire(join(koffi, 'package.json'))),
-  ...(sourceMapSupport ? ['source-map', 'buffer-from'].map((d) => packageDir(d, createRequire(join(sourceMapSupport, 'package.json')))) : []),
-];
-for (const dir of dirs) if (dir !== undefined) markCode(dir);
+/** Marks secnode's own runtime dependencies as code (x wherever r is set), as found from this package. */
+export function markOwnDeps() {
+  const koffi = packageDir('koffi');
+  const sourceMapSupport = packageDir('source-map-support');
+  const dirs = [
+    packageDir('acorn'), koffi, sourceMapSupport,
+    koffi && packageDir(`@koromix/koffi-linux-${process.arch}`, createRequire(join(koffi, 'package.json'))),
+    ...(sourceMapSupport ? ['source-map', 'buffer-from'].map((d) => packageDir(d, createRequire(join(sourceMapSupport, 'package.json')))) : []),
+  ];
+  for (const dir of dirs) if (dir !== undefined) markCode(dir);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) markOwnDeps();

@@ -9,6 +9,7 @@ import { chmodSync, copyFileSync, existsSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { installCodeCache } from './code-cache.mjs';
+import { markOwnDeps } from './own-deps.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -42,6 +43,12 @@ async function codeCache() {
   return null;
 }
 
+/** secnode's own dependencies (koffi, acorn, source-map-support) get the x bit, as the build gives them (runtime/own-deps.mjs). */
+async function ownDeps() {
+  markOwnDeps();
+  return null;
+}
+
 /**
  * Pins the Node that runs the install as the one secnode may run under enforcement (runtime/pin-node.ts; the
  * operator pins others with `secnodectl pin-node`). An install made as root for a service pins the Node the
@@ -54,7 +61,7 @@ async function pinInstallingNode(root = ROOT) {
 }
 
 /** The steps, in order: [name, step]. Add install-time work here, one function each. */
-export const STEPS = [['launcher', installLauncher], ['code cache', codeCache], ['pinned Node', pinInstallingNode]];
+export const STEPS = [['launcher', installLauncher], ['own dependencies as code', ownDeps], ['code cache', codeCache], ['pinned Node', pinInstallingNode]];
 
 /** Whether npm runs "prepare" for `npm pack` or `npm publish` (npm_command is the outer command there). */
 function packing() {

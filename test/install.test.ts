@@ -95,7 +95,9 @@ describe('install paths', () => {
     const dir = join(t.dir, 'local');
     const bin = join(dir, 'node_modules', '.bin');
     expect(sh(join(bin, 'secnode'), ['ok.js'], dir)).toEqual({ status: 0, stdout: `ok ${process.arch}\n`, stderr: '' });
-    // The install step pinned the Node that ran it: enforcement works with no further step.
+    // The install step pinned the Node that ran it and marked secnode's own dependencies as code: enforcement
+    // works with no further step, secnodectl's own process included.
+    expect(underRF(join(bin, 'secnodectl'), ['status', '--json'], dir).status).toBe(0);
     expect(readFileSync(join(pkg, 'dist', 'runtime', 'pinned-node'), 'utf8')).toContain(`\n${realpathSync(nodeOnPath())}\n`);
     expect(underRF(join(bin, 'secnode'), ['ok.js'], dir)).toEqual({ status: 0, stdout: `ok ${process.arch}\n`, stderr: '' });
     const refused = underRF(join(bin, 'secnode'), ['no.js'], dir);
@@ -123,8 +125,7 @@ describe('install paths', () => {
     // No install step ran, so no Node is pinned: under enforcement nothing runs until the operator pins one.
     const unpinned = underRF(join(bin, 'secnode'), ['ok.js'], dir);
     expect([unpinned.status, unpinned.stdout], show(unpinned)).toEqual([126, '']);
-    expect(unpinned.stderr).toContain('no Node is pinned');
-    expect(unpinned.stderr).toContain('secnodectl pin-node');
+    expect(unpinned.stderr).toContain('[ERR_SECNODE_EXEC_DENIED]');
     pinNode(bin, dir);
     const warning = `secnode: warning: started by the sh fallback launcher (no static launcher for linux-${process.arch} is installed): ${SH_FALLBACK_LIMITS}`;
     const ok = underRF(join(bin, 'secnode'), ['ok.js'], dir, { SECNODE_AUDIT: 'stderr' });
