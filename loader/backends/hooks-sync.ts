@@ -1,6 +1,6 @@
 // Backend for Node with working synchronous hooks (22.22.3+, 24+): module.registerHooks.
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { pathOfFileUrl } from '../../src/file-url.js';
 import { ownLoad } from '../gate/own-load.js';
 import type { Context } from '../context.js';
 import { gateFile, gateGenerated } from '../gate/gate.js';
@@ -45,7 +45,7 @@ export function installSyncHooks(ctx: Context, onBuiltin: OnBuiltin): void {
     ...(ctx.auditor.active ? {
       resolve(specifier, context, nextResolve) {
         const result = nextResolve(specifier, context);
-        if (context.parentURL?.startsWith('file:')) parents.set(result.url, fileURLToPath(context.parentURL));
+        if (context.parentURL?.startsWith('file:')) parents.set(result.url, pathOfFileUrl(context.parentURL));
         return result;
       },
     } : {}),
@@ -55,7 +55,7 @@ export function installSyncHooks(ctx: Context, onBuiltin: OnBuiltin): void {
         if (hardened && !url.startsWith('node:')) gateGenerated(ctx, url.slice(0, 64));
         return nextLoad(url, context);
       }
-      const filename = fileURLToPath(url);
+      const filename = pathOfFileUrl(url);
       const viaRequire = context.conditions?.includes('require') === true;
       const subject = subjectOf(ctx, filename, viaRequire ? 'require' : 'import');
       const format = context.format ?? undefined;

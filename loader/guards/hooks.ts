@@ -5,7 +5,7 @@
 // first calls `register`), so hooks modules load through secnode's gate, and a verifier is registered
 // above each program hooks module. On the sync backend they also sit below secnode's sync hook.
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { pathOfFileUrl } from '../../src/file-url.js';
 import type { Backend } from '../backends/backend-choice.js';
 import type { Context, ContextData } from '../context.js';
 import { gateSupplied } from '../gate/supplied.js';
@@ -29,7 +29,7 @@ export function guardHookRegistration(ctx: Context, data: ContextData, backend: 
   const verifier: Load = (url, context, next) => {
     const result = next(url, context);
     if (!url.startsWith('file:') || !isCode(result)) return result;
-    const filename = fileURLToPath(url);
+    const filename = pathOfFileUrl(url);
     if (!takeHandedOver(filename, result.source)) gateSupplied(ctx, filename, 'import');
     return result;
   };
