@@ -1,13 +1,13 @@
 // Audit records (versioned JSON Lines) and their sinks: stderr, an append-only file, syslog, a channel.
 import { channel } from 'node:diagnostics_channel';
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { errnoName } from './errno.js';
 import { readHost, readUnit } from './host.js';
 import { syslogLine } from './kernel.js';
 import { PackageLookup, type PackageId } from './package-info.js';
 import type { Decision } from './policy.js';
 import type { AuditSink } from './settings.js';
+import { ownRequire } from './own-require.js';
 
 /** What loaded the code: the entry, an import, a require, a preload, stdin, inline code… */
 export type Subject = 'entry' | 'import' | 'require' | 'preload' | 'stdin' | 'repl' | 'inline' | 'worker' | 'addon' | 'native' | 'generated';
@@ -48,7 +48,7 @@ const packages = new PackageLookup();
 
 let tid: number | undefined;
 function threadId(): number {
-  tid ??= (createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads')).threadId;
+  tid ??= (ownRequire('node:worker_threads') as typeof import('node:worker_threads')).threadId;
   return tid;
 }
 

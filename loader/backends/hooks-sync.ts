@@ -1,5 +1,4 @@
 // Backend for Node with working synchronous hooks (22.22.3+, 24+): module.registerHooks.
-import { createRequire } from 'node:module';
 import { pathOfFileUrl } from '../../src/file-url.js';
 import { ownLoad } from '../gate/own-load.js';
 import type { Context } from '../context.js';
@@ -8,6 +7,7 @@ import type { OnBuiltin } from '../guards/guards.js';
 import { handOver, handOverCommonJs, hasUserAsyncHooks, sameBytes } from '../gate/handover.js';
 import { subjectOf } from '../gate/subject.js';
 import { gateSupplied } from '../gate/supplied.js';
+import { ownRequire } from '../../src/own-require.js';
 
 interface LoadResult { format?: string | null | undefined; source?: unknown; shortCircuit?: boolean }
 interface LoadContext { format?: string | null | undefined; conditions?: readonly string[] }
@@ -38,7 +38,7 @@ function handOverAll(filename: string, format: unknown, source: string | Buffer)
 
 /** Registers the in-thread load hook that replaces each file's source with the checked bytes. */
 export function installSyncHooks(ctx: Context, onBuiltin: OnBuiltin): void {
-  const { registerHooks } = createRequire(import.meta.url)('node:module') as Hooks;
+  const { registerHooks } = ownRequire('node:module') as Hooks;
   const parents = new Map<string, string>();
   const hardened = ctx.settings.forced.hardenGenerated;
   registerHooks({
