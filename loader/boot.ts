@@ -1,7 +1,6 @@
 // Installing secnode in a process: read the bits and settings, check the preload order, install the
 // hook backend, and gate what the process was started with.
 import { writeSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { invalidConfig, preloadOrder, unsupportedNode } from '../src/errors.js';
@@ -19,8 +18,8 @@ import { wrapMethod } from './guards/patch.js';
 import { REGISTER_FILE, withSelfFirst } from './self-first.js';
 import { resolveEntry } from './gate/start-input.js';
 import { noteWorkerEntry } from './gate/subject.js';
+import { ownRequire as require } from '../src/own-require.js';
 
-const require = createRequire(import.meta.url);
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..');
 const OWN_DEPS = /[/\\]node_modules[/\\](koffi|@koromix[/\\]koffi-[^/\\]+|source-map-support|source-map|buffer-from)[/\\]/;

@@ -1,9 +1,9 @@
 // secnode's entry inside the process (`--require`/`--import secnode/register`, or the secnode launcher).
-import { createRequire } from 'node:module';
 import { boot } from './boot.js';
 import { wrapMethod } from './guards/patch.js';
 import { refuseStart } from './refuse.js';
 import { thread } from './thread.js';
+import { ownRequire } from '../src/own-require.js';
 
 const INSTALLED = Symbol.for('secnode.installed');
 
@@ -12,7 +12,7 @@ const INSTALLED = Symbol.for('secnode.installed');
  * runs them: skip them there, so output and side effects match `node` and no code runs unseen.
  */
 function skipPreloadsInHooksThread(): void {
-  wrapMethod(createRequire(import.meta.url)('node:module') as object, '_load', (load) => function _load(this: unknown, ...args: unknown[]) {
+  wrapMethod(ownRequire('node:module') as object, '_load', (load) => function _load(this: unknown, ...args: unknown[]) {
     if ((args[1] as { id?: string } | undefined)?.id === 'internal/preload') return {};
     return Reflect.apply(load, this, args);
   });

@@ -1,6 +1,6 @@
 // Maps the stack of secnode's own errors to its TypeScript sources, without touching other errors.
-import { createRequire } from 'node:module';
 import { asOwnLoad } from './gate/own-load.js';
+import { ownRequire } from '../src/own-require.js';
 
 type WrapCallSite = (frame: NodeJS.CallSite) => NodeJS.CallSite;
 let wrap: WrapCallSite | undefined;
@@ -9,7 +9,7 @@ let mapping = false;
 /** Loads source-map-support now (before guards that would refuse code it generates while loading). */
 export function preloadStackMapper(): void {
   try {
-    wrap ??= asOwnLoad(() => (createRequire(import.meta.url)('source-map-support') as { wrapCallSite: WrapCallSite }).wrapCallSite);
+    wrap ??= asOwnLoad(() => (ownRequire('source-map-support') as { wrapCallSite: WrapCallSite }).wrapCallSite);
   } catch {
     // Stacks stay unmapped.
   }

@@ -1,5 +1,5 @@
 // Which thread secnode is loading in, without loading worker_threads on the main thread.
-import { createRequire } from 'node:module';
+import { ownRequire } from '../src/own-require.js';
 
 /**
  * The kind of this thread. Node replaces `process.chdir` in every worker before any user code runs, so
@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
  */
 export function thread(): 'main' | 'worker' | 'hooks' {
   if (process.chdir.name !== 'unavailableInWorker') return 'main';
-  const wt = createRequire(import.meta.url)('node:worker_threads') as { isInternalThread?: boolean; isMainThread: boolean; parentPort: unknown };
+  const wt = ownRequire('node:worker_threads') as { isInternalThread?: boolean; isMainThread: boolean; parentPort: unknown };
   if (wt.isMainThread) return 'main';
   return wt.isInternalThread ?? wt.parentPort === null ? 'hooks' : 'worker';
 }

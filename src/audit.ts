@@ -2,7 +2,6 @@
 import { isSupportedNode } from './node-features.js';
 import { channel } from 'node:diagnostics_channel';
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { errnoName } from './errno.js';
 import { readHost, readUnit } from './host.js';
 import { syslogLine } from './kernel.js';
@@ -10,6 +9,7 @@ import { PackageLookup, type PackageId } from './package-info.js';
 import type { Decision } from './policy.js';
 import { callSiteFile } from './records.js';
 import type { AuditSink } from './settings.js';
+import { ownRequire } from './own-require.js';
 
 /** What loaded the code: the entry, an import, a require, a preload, stdin, inline code… */
 export type Subject = 'entry' | 'import' | 'require' | 'preload' | 'stdin' | 'repl' | 'inline' | 'worker' | 'addon' | 'native' | 'generated';
@@ -54,7 +54,7 @@ const packages = new PackageLookup();
 
 let tid: number | undefined;
 function threadId(): number {
-  tid ??= (createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads')).threadId;
+  tid ??= (ownRequire('node:worker_threads') as typeof import('node:worker_threads')).threadId;
   return tid;
 }
 

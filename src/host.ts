@@ -1,6 +1,6 @@
 // Where a record comes from: the machine (machine id, else host name) and the systemd unit, read once.
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { ownRequire } from './own-require.js';
 
 /** The systemd unit in a `/proc/self/cgroup` text: the innermost `.service` or `.scope`, or undefined. */
 export function unitFromCgroup(text: string): string | undefined {
@@ -16,7 +16,7 @@ export function readHost(): string {
     const id = readFileSync('/etc/machine-id', 'latin1').trim();
     if (/^[0-9a-f]{32}$/.test(id)) return id;
   } catch { /* no machine id: use the host name */ }
-  return (createRequire(import.meta.url)('node:os') as typeof import('node:os')).hostname();
+  return (ownRequire('node:os') as typeof import('node:os')).hostname();
 }
 
 /** The systemd unit this process runs in, from /proc/self/cgroup; undefined outside one. */

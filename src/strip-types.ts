@@ -1,10 +1,10 @@
 // TypeScript to JavaScript for the scan, with Node's own type stripping; its ExperimentalWarning is
 // kept quiet for this call only (other warnings, and later calls by the program, are untouched).
-import { createRequire } from 'node:module';
 
 type Strip = (source: string) => string;
+import { ownRequire } from './own-require.js';
 
-const strip = (createRequire(import.meta.url)('node:module') as { stripTypeScriptTypes?: Strip }).stripTypeScriptTypes;
+const strip = (ownRequire('node:module') as { stripTypeScriptTypes?: Strip }).stripTypeScriptTypes;
 
 /** The JavaScript of a TypeScript file, or why it has none: Node without type stripping, or syntax stripping cannot remove. */
 export function stripTypes(source: string): { js: string } | { error: string } {

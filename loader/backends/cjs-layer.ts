@@ -1,11 +1,11 @@
 // CommonJS layer (Node without working sync hooks): require() compiles the bytes read from the checked fd.
-import { createRequire } from 'node:module';
 import { ownLoad } from '../gate/own-load.js';
 import { handOverCommonJs } from '../gate/handover.js';
 import type { Context } from '../context.js';
 import { gateFile } from '../gate/gate.js';
 import { subjectOf } from '../gate/subject.js';
 import { wrapMethod } from '../guards/patch.js';
+import { ownRequire as require } from '../../src/own-require.js';
 
 type Handler = (module: { id: string; filename: string; parent?: { filename?: string } | null }, filename: string) => void;
 const DATA = new Set(['.json', '.node']);
@@ -15,7 +15,6 @@ const DATA = new Set(['.json', '.node']);
  * handler receives exactly those bytes through a one-shot answer to its `fs.readFileSync(filename)`.
  */
 export function installCjsLayer(ctx: Context): void {
-  const require = createRequire(import.meta.url);
   const Module = require('node:module') as { _extensions: Record<string, Handler> };
   const fs = require('node:fs') as object;
   let pending: { filename: string; source: string } | undefined;

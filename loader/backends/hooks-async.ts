@@ -1,6 +1,6 @@
 // secnode's async hooks, run in Node's hooks thread: the backend for Node 20 (and 22 before 22.22.3),
 // and on every version the first hooks of a hooks thread the program starts with `module.register`.
-import { fileURLToPath } from 'node:url';
+import { pathOfFileUrl } from '../../src/file-url.js';
 import { contextFrom, type Context, type ContextData } from '../context.js';
 import { gateCheckOnly, gateFile, gateGenerated } from '../gate/gate.js';
 import { previewGenerated } from '../guards/generated-preview.js';
@@ -28,7 +28,7 @@ export async function load(url: string, context: LoadContext,
     else if (!url.startsWith('node:')) previewGenerated(ctx, url.slice(0, 64), [url]);
     return nextLoad(url, context);
   }
-  const filename = fileURLToPath(url);
+  const filename = pathOfFileUrl(url);
   if (context.format === 'module') {
     const source = gateFile(ctx, filename, subjectOf(ctx, filename, 'import'));
     if (source !== undefined) {

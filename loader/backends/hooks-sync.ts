@@ -1,6 +1,5 @@
 // Backend for Node with working synchronous hooks (22.22.3+, 24+): module.registerHooks.
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { pathOfFileUrl } from '../../src/file-url.js';
 import { ownLoad } from '../gate/own-load.js';
 import type { Context } from '../context.js';
 import { gateFile, gateGenerated } from '../gate/gate.js';
@@ -10,6 +9,7 @@ import { handOver, handOverCommonJs, hasUserAsyncHooks, sameBytes } from '../gat
 import { subjectOf } from '../gate/subject.js';
 import { gateSupplied } from '../gate/supplied.js';
 import { parseNodeVersion, takesFreshLoadResults } from '../../src/node-features.js';
+import { ownRequire } from '../../src/own-require.js';
 
 interface LoadResult { format?: string | null | undefined; source?: unknown; shortCircuit?: boolean }
 interface LoadContext { format?: string | null | undefined; conditions?: readonly string[] }
@@ -41,14 +41,14 @@ function handOverAll(filename: string, format: unknown, source: string | Buffer)
 
 /** Registers the in-thread load hook that replaces each file's source with the checked bytes. */
 export function installSyncHooks(ctx: Context, onBuiltin: OnBuiltin): void {
-  const { registerHooks } = createRequire(import.meta.url)('node:module') as Hooks;
+  const { registerHooks } = ownRequire('node:module') as Hooks;
   const parents = new Map<string, string>();
   const hardened = ctx.settings.forced.hardenGenerated;
   registerHooks({
     ...(ctx.auditor.active ? {
       resolve(specifier, context, nextResolve) {
         const result = nextResolve(specifier, context);
-        if (context.parentURL?.startsWith('file:')) parents.set(result.url, fileURLToPath(context.parentURL));
+        if (context.parentURL?.startsWith('file:')) parents.set(result.url, pathOfFileUrl(context.parentURL));
         return result;
       },
     } : {}),
@@ -59,7 +59,7 @@ export function installSyncHooks(ctx: Context, onBuiltin: OnBuiltin): void {
         else if (!url.startsWith('node:') && !url.startsWith('file:')) previewGenerated(ctx, url.slice(0, 64), [url]);
         return nextLoad(url, context);
       }
-      const filename = fileURLToPath(url);
+      const filename = pathOfFileUrl(url);
       const viaRequire = context.conditions?.includes('require') === true;
       const subject = subjectOf(ctx, filename, viaRequire ? 'require' : 'import');
       const format = context.format ?? undefined;

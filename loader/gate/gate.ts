@@ -21,9 +21,18 @@ function record(ctx: Context, kind: InputKind, subject: Subject, target: Target,
   return decision;
 }
 
+/** Each context's decision for an allowed file: the same for every module, so made once. */
+const allowedFile = new WeakMap<Context, Decision>();
+
 function judge(ctx: Context, kind: InputKind, subject: Subject, target: Target, result: CheckResult | null,
   parent?: string): Decision {
-  return record(ctx, kind, subject, target, result, decide(kind, ctx.bits, result?.outcome ?? 'none', ctx.settings.forced), parent);
+  const outcome = result?.outcome ?? 'none';
+  let decision = kind === 'file' && outcome === 'allowed' ? allowedFile.get(ctx) : undefined;
+  if (decision === undefined) {
+    decision = decide(kind, ctx.bits, outcome, ctx.settings.forced);
+    if (kind === 'file' && outcome === 'allowed') allowedFile.set(ctx, decision);
+  }
+  return record(ctx, kind, subject, target, result, decision, parent);
 }
 
 function refusal(ctx: Context, name: string, decision: Decision, result: CheckResult): Error {

@@ -1,7 +1,6 @@
 // The pre-start gate: what the process was started with (inline code, stdin, or the entry file) is
 // checked before the program runs, so a refusal ends the process with status 126.
 import { closeSync, fstatSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { openForCheck } from '../../src/check.js';
 import type { Context } from '../context.js';
@@ -9,8 +8,7 @@ import { holdEntry } from './held-entry.js';
 import { gateCheckOnly, gateGenerated, gateInline, gateStream } from './gate.js';
 import { allowStartInputCompile } from './handover.js';
 import { startInput } from './start-input.js';
-
-const require = createRequire(import.meta.url);
+import { ownRequire as require } from '../../src/own-require.js';
 
 /** Checks what the process was started with: inline code, stdin, or the entry file. */
 export function gateStart(ctx: Context): void {

@@ -1,7 +1,7 @@
 // What the process was asked to run: inline code, a stream on stdin, or an entry file.
-import { createRequire } from 'node:module';
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { ownRequire } from '../../src/own-require.js';
 
 /** The start input of a Node process, as seen from a preload on the main thread. */
 export type StartInput =
@@ -34,7 +34,7 @@ export function startInput(execArgv: readonly string[], script: string | undefin
 /** Resolves the entry the way Node's main loader does (extensions, index files, realpath); undefined if none. */
 export function resolveEntry(script: string, preserveSymlinks: boolean): string | undefined {
   const absolute = resolve(script);
-  const Module = createRequire(import.meta.url)('node:module') as { _findPath(p: string, x: null, main: boolean): string | false };
+  const Module = ownRequire('node:module') as { _findPath(p: string, x: null, main: boolean): string | false };
   const found = Module._findPath(absolute, null, true);
   if (found === false) return undefined;
   if (preserveSymlinks) return found;

@@ -1,11 +1,11 @@
 // Code attributed to a file runs only if that file passes the check: Module.prototype._compile.
-import { createRequire } from 'node:module';
 import { ownLoad } from '../gate/own-load.js';
 import type { Context } from '../context.js';
 import { generatedCode } from './generated.js';
 import { gateSupplied } from '../gate/supplied.js';
 import { takeCommonJs, takeStartInputCompile } from '../gate/handover.js';
 import { wrapMethod } from './patch.js';
+import { ownRequire } from '../../src/own-require.js';
 
 /** Decides on source compiled as CommonJS that secnode did not hand over itself. */
 function attribute(ctx: Context, content: unknown, filename: string): void {
@@ -23,7 +23,7 @@ function attribute(ctx: Context, content: unknown, filename: string): void {
  * v8-compile-cache and ts-node do. Whatever it installs can only reach this guard, never node's own.
  */
 export function guardCompile(ctx: Context): void {
-  const proto = (createRequire(import.meta.url)('node:module') as { prototype: object }).prototype;
+  const proto = (ownRequire('node:module') as { prototype: object }).prototype;
   wrapMethod(proto, '_compile', (original) => function _compile(this: unknown, ...args: unknown[]) {
     const [content, filename] = args;
     if (!ownLoad()) attribute(ctx, content, String(filename));

@@ -1,7 +1,7 @@
 // The guards around the side doors (workers, child processes, addons, options, inspector, generated
 // code). Guards for builtins patch a builtin when it is first loaded (sync hooks see every builtin
 // load), or at start-up on the async backend, so a program that never loads them pays nothing.
-import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { syncBuiltinESMExports } from 'node:module';
 import type { Backend } from '../backends/backend-choice.js';
 import { asOwnLoad } from '../gate/own-load.js';
 import type { Context } from '../context.js';
@@ -15,6 +15,7 @@ import { guardShadowRealm } from './realms.js';
 import { guardBindings, guardInspector, refuseUnsafeOptions } from './options.js';
 import { guardCrypto, guardFfi, guardSqlite, guardTlsEngines } from './native.js';
 import { guardWorkers } from './workers.js';
+import { ownRequire as require } from '../../src/own-require.js';
 
 /** Guards for builtins, by name, applied once to the builtin's exports object. */
 const BUILTIN_GUARDS: Readonly<Record<string, (ctx: Context, exports: Record<string, unknown>) => void>> = {
@@ -68,7 +69,6 @@ export function installGuards(ctx: Context, backend: Backend, main: boolean, hoo
   guardExecve(ctx);
   guardGeneratedGlobals(ctx);
   guardShadowRealm(ctx);
-  const require = createRequire(import.meta.url);
   const done = new Set<string>();
   const onBuiltin: OnBuiltin = (raw) => {
     const name = raw.startsWith('node:') ? raw.slice(5) : raw;

@@ -1,7 +1,7 @@
 // Node 20: secnode's verifier, registered above async hooks the program registers with module.register.
 // What those hooks answer for a file (their own source, short-circuiting secnode) is attributed to
 // that file, which must pass the check under enforcement.
-import { fileURLToPath } from 'node:url';
+import { pathOfFileUrl } from '../../src/file-url.js';
 import { contextFrom, type Context, type ContextData } from '../context.js';
 import { gateSupplied } from '../gate/supplied.js';
 import { takeHandedOver, watchHandOvers } from '../gate/handover.js';
@@ -22,7 +22,7 @@ export async function load(url: string, context: object,
   if (ctx === undefined) throw new Error('secnode: hooks used before initialize');
   const result = await nextLoad(url, context);
   if (!url.startsWith('file:') || result.format === 'json' || result.format === 'builtin' || result.source == null) return result;
-  const filename = fileURLToPath(url);
+  const filename = pathOfFileUrl(url);
   if (!takeHandedOver(filename, result.source)) gateSupplied(ctx, filename, 'import');
   return result;
 }

@@ -4,13 +4,13 @@
 // async hooks are the first there (Node 20 registers them at start-up, later versions when the program
 // first calls `register`), so hooks modules load through secnode's gate, and a verifier is registered
 // above each program hooks module. On the sync backend they also sit below secnode's sync hook.
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { pathOfFileUrl } from '../../src/file-url.js';
 import type { Backend } from '../backends/backend-choice.js';
 import type { Context, ContextData } from '../context.js';
 import { gateSupplied } from '../gate/supplied.js';
 import { replace } from './patch.js';
 import { noteUserAsyncHooks, takeHandedOver, watchHandOvers } from '../gate/handover.js';
+import { ownRequire } from '../../src/own-require.js';
 
 interface LoadResult { format?: string | null | undefined; source?: unknown }
 type Load = (url: string, context: object, next: (url: string, context: object) => LoadResult) => LoadResult;
@@ -24,12 +24,12 @@ function isCode(result: LoadResult): boolean {
 
 /** Patches module.register and module.registerHooks so that later hooks cannot bypass the check. */
 export function guardHookRegistration(ctx: Context, data: ContextData, backend: Backend): void {
-  const api = createRequire(import.meta.url)('node:module') as ModuleApi;
+  const api = ownRequire('node:module') as ModuleApi;
   const register = api.register;
   const verifier: Load = (url, context, next) => {
     const result = next(url, context);
     if (!url.startsWith('file:') || !isCode(result)) return result;
-    const filename = fileURLToPath(url);
+    const filename = pathOfFileUrl(url);
     if (!takeHandedOver(filename, result.source)) gateSupplied(ctx, filename, 'import');
     return result;
   };

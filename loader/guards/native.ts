@@ -2,7 +2,6 @@
 // the TLS engine options) and node:ffi. Each file passes the check through its fd and the API is handed
 // `/proc/self/fd/N` of that fd, so what is mapped is what was checked; a load that cannot be checked is
 // refused under RF. Without bits every call behaves as under node.
-import { createRequire } from 'node:module';
 import { basename } from 'node:path';
 import { existsSync, readSync } from 'node:fs';
 import { definesSymbol } from '../../src/elf.js';
@@ -14,6 +13,7 @@ import { NotMatchable } from './addon-libs.js';
 import { nodeDlopen } from './addons.js';
 import { replace, wrapMethod } from './patch.js';
 import { openChecked, renamed, RTLD_LAZY, uncheckable, type CheckedObject, type Opener } from './shared-object.js';
+import { ownRequire } from '../../src/own-require.js';
 
 type Fn = (...args: unknown[]) => unknown;
 
@@ -140,7 +140,7 @@ function secureContextPrototype(): object {
     }
   }
   // A bare SecureContext: no options applied, no root certificates parsed.
-  const tls = createRequire(import.meta.url)('node:tls') as { SecureContext: new () => { context: object } };
+  const tls = ownRequire('node:tls') as { SecureContext: new () => { context: object } };
   return Object.getPrototypeOf(new tls.SecureContext().context) as object;
 }
 

@@ -1,11 +1,12 @@
 // Node options and channels that would load or run code out of secnode's sight.
-import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { syncBuiltinESMExports } from 'node:module';
 import { enforcedBy, optionRefused } from '../../src/errors.js';
 import { neutralisedEnvVars, refusedStart, ruleForOption, type Governs } from '../../src/options.js';
 import type { Context } from '../context.js';
 import { guardRawSpawn } from './children.js';
 import { replace, wrapMethod } from './patch.js';
 import { gateGenerated, gateInline } from '../gate/gate.js';
+import { ownRequire } from '../../src/own-require.js';
 
 /** The rule (bit or setting) that enforces `governs` in this process, or null when none does. */
 function ruleFor(ctx: Context, governs: Governs): string | null {
@@ -75,7 +76,7 @@ function compileCacheDisabled(module: { constants?: { compileCacheStatus?: { DIS
  * off) would serve compiled code for checked files: that start is refused.
  */
 function keepCompileCacheOff(ctx: Context, fileRule: string): void {
-  const module = createRequire(import.meta.url)('node:module') as {
+  const module = ownRequire('node:module') as {
     enableCompileCache?: unknown; getCompileCacheDir?: () => unknown; constants?: { compileCacheStatus?: { DISABLED?: number } };
   };
   if (typeof module.enableCompileCache !== 'function') return; // Node 20: no compile cache

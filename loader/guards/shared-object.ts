@@ -1,7 +1,6 @@
 // Opening a shared object for Node's native loaders (process.dlopen, sqlite extensions, OpenSSL engines,
 // node:ffi): checked through its fd, its own libraries loaded checked, and the name that maps that fd.
 import { closeSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { openForCheck } from '../../src/check.js';
 import type { Subject } from '../../src/audit.js';
 import { ElfError, type ElfDynamic } from '../../src/elf.js';
@@ -12,6 +11,7 @@ import { mapStack } from '../stack.js';
 import { thread } from '../thread.js';
 import { elfOf } from '../../src/ld-path.js';
 import { loadNeeded, NotMatchable } from './addon-libs.js';
+import { ownRequire } from '../../src/own-require.js';
 
 /** Node's own process.dlopen. */
 export type Dlopen = (module: unknown, filename: string, flags?: number) => void;
@@ -22,7 +22,7 @@ export const RTLD_LAZY = 1;
 let threadTag: string | undefined;
 function tagOfThread(): string {
   if (thread() === 'main') return '';
-  const { threadId } = createRequire(import.meta.url)('node:worker_threads') as { threadId: number };
+  const { threadId } = ownRequire('node:worker_threads') as { threadId: number };
   return `${[...threadId.toString(2)].map((b) => (b === '1' ? './/' : './')).join('')}.///`;
 }
 const usedNames = new Set<string>();
