@@ -92,8 +92,14 @@ try {
     const r = spawnSync(process.execPath, [join(dir, 'runtime', 'code-cache.mjs'), ...timed.map((v) => v.node)], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`code cache: ${r.stderr}`);
   };
+  /** Pins every Node timed in a secnode copy (as its operator does): under RF+DI the launcher runs only pinned ones. */
+  const pinTimed = (ctl) => {
+    const r = spawnSync(process.execPath, [ctl, 'pin-node', '--add', ...timed.map((v) => v.node)], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`pin-node: ${r.stderr}`);
+  };
   const SECNODE_DIR = snapshot(join(tmp, 'secnode'));
   makeCache(SECNODE_DIR);
+  pinTimed(join(SECNODE_DIR, 'dist/runtime/secnodectl.js'));
   const SECNODE = join(SECNODE_DIR, 'dist/runtime/secnode');
   const SECNODECTL = join(SECNODE_DIR, 'dist/runtime/secnodectl.js');
   const NO_CHECK = withoutCheck(SECNODE_DIR, join(tmp, 'secnode-no-check'));
@@ -110,7 +116,10 @@ try {
       writeFileSync(join(app, 'package.json'), '{ "name": "bench-app", "private": true }\n');
       const r = spawnSync('npm', ['install', ...extra, '--prefer-offline', '--no-audit', '--no-fund', '--no-package-lock', tarball], { cwd: app, encoding: 'utf8' });
       if (r.status !== 0) console.warn(`warning: npm install (${how}) failed: ${r.stderr.trim().split('\n').pop()}`);
-      else installs.push({ how, secnode: join(app, 'node_modules', 'secnode', 'dist', 'runtime', 'secnode') });
+      else {
+        pinTimed(join(app, 'node_modules', 'secnode', 'dist', 'runtime', 'secnodectl.js'));
+        installs.push({ how, secnode: join(app, 'node_modules', 'secnode', 'dist', 'runtime', 'secnode') });
+      }
     }
   }
   /** The install's owner starts it once with each Node timed (that start makes a cache its Node lacks). */
