@@ -598,6 +598,9 @@ static void env_file_parse(struct env_file *ef, const char *text, size_t size) {
   if (key != NULL) env_file_store(ef, key, klen, text + start, end - start);
 }
 
+/* Why an env file that is a pipe, a device or a directory is not read (and refused under enforcement). */
+static const char NOT_REGULAR[] = "not a regular file (secnode reads it before Node does)";
+
 /*
  * Reads the env files Node would read for its NODE_OPTIONS: every argument starting with `--env-file` (also
  * `--env-file-if-exists`, and also after the script: Node scans all of argv for them), with its value after `=`
@@ -611,24 +614,26 @@ static void read_env_files(int argc, char **argv, const struct gate *g, int enfo
     const char *eq = strchr(argv[i], '=');
     const char *path = eq != NULL ? eq + 1 : i + 1 < argc ? argv[i + 1] : NULL;
     if (path == NULL) break;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    /* Looked at by path first: opening a pipe or a device has effects of its own (a waiting writer is released). */
     struct stat st;
     const char *why = NULL;
     char *text = NULL;
     size_t size = 0;
-    if (fd < 0) why = errno == ENOENT ? NULL : strerror(errno);
+    int fd = -1;
+    if (stat(path, &st) != 0) why = errno == ENOENT ? NULL : strerror(errno);
+    else if (!S_ISREG(st.st_mode)) why = NOT_REGULAR;
+    else if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0) why = strerror(errno);
     else if (fstat(fd, &st) != 0) why = strerror(errno);
-    else if (!S_ISREG(st.st_mode)) why = "not a regular file (secnode reads it before Node does)";
+    else if (!S_ISREG(st.st_mode)) why = NOT_REGULAR;
     else if ((text = read_all(fd, &size)) == NULL) why = strerror(errno);
     if (fd >= 0) close(fd);
     if (text != NULL) env_file_parse(ef, text, size);
     free(text);
     if (why != NULL && enforcing) {
       static const struct sn_entry env_file = { "--env-file", SN_RF | SN_DI, NULL };
-      char what[PATH_MAX + 32], hint[PATH_MAX + 96];
+      char what[PATH_MAX + 96];
       snprintf(what, sizeof what, "--env-file %s (%s)", path, why);
-      snprintf(hint, sizeof hint, "hint: give an env file secnode can read (a regular file), or run without enforcement");
-      refuse_entry(what, &env_file, g->rf != NULL ? g->rf : g->di, hint);
+      refuse_entry(what, &env_file, g->rf != NULL ? g->rf : g->di, "hint: give an env file secnode can read (a regular file), or run without enforcement");
     }
   }
 }

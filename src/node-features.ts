@@ -46,8 +46,8 @@ export function supportedNodeWords(): string {
 /**
  * Synchronous module hooks (`module.registerHooks`, https://github.com/nodejs/node/pull/55698) carry the whole load
  * path from Node 22.22.3 and 24: on 22.15 to 22.22.2 even a pass-through sync `load` hook crashes the graph
- * ESM → CJS → require(ESM that imports a builtin) with ERR_VM_MODULE_LINK_FAILURE (fixed in 22.22.3, see
- * https://github.com/nodejs/node/blob/main/doc/changelogs/CHANGELOG_V22.md), so earlier versions take async hooks.
+ * ESM → CJS → require(ESM that imports a builtin) with ERR_VM_MODULE_LINK_FAILURE (fixed in 22.22.3; measured on
+ * those releases, see docs/design.md, "How Node loads code per version"), so earlier versions take async hooks.
  */
 export function hasSafeSyncHooks(v: NodeVersion): boolean {
   return atLeast(v, 24) || (v.major === 22 && atLeast(v, 22, 22, 3));
