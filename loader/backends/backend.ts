@@ -1,11 +1,11 @@
 // Chooses and installs the hook backend for this Node version.
-import { register } from 'node:module';
 import { preloadOptions, splitNodeOptions } from '../../src/preloads.js';
 import type { Context, ContextData } from '../context.js';
 import { installCjsLayer } from './cjs-layer.js';
 import { installSyncHooks } from './hooks-sync.js';
 import { backendFor, type Backend } from './backend-choice.js';
 import { installGuards } from '../guards/guards.js';
+import { SecnodeThread, threadMayWait } from './lazy-thread.js';
 import { guardHookRegistration } from '../guards/hooks.js';
 
 export { backendFor, type Backend } from './backend-choice.js';
@@ -14,16 +14,19 @@ export { backendFor, type Backend } from './backend-choice.js';
 export function installBackend(ctx: Context, data: ContextData, main: boolean): Backend {
   const backend = backendFor(process.version);
   const onBuiltin = installGuards(ctx, backend, main);
+  let thread: SecnodeThread | undefined;
   if (backend === 'sync-hooks') {
     installSyncHooks(ctx, onBuiltin);
   } else {
-    installCjsLayer(ctx);
-    // Only secnode's hooks run in this thread until the program registers its own (guards/hooks.ts guards
+    // Only secnode's hooks run in its thread until the program registers its own (guards/hooks.ts guards
     // it then), unless loader modules (`--loader`) run there from the start.
     const loaders = [...preloadOptions(splitNodeOptions(process.env.NODE_OPTIONS ?? '')), ...preloadOptions(process.execArgv)]
       .some((p) => p.flag === 'loader');
-    register(new URL('./hooks-async.cjs', import.meta.url), { data: { ...data, guardThread: loaders } });
+    thread = new SecnodeThread(data, loaders);
+    const waits = threadMayWait(ctx, data, main, loaders);
+    installCjsLayer(ctx, waits ? thread : undefined);
+    if (!waits) thread.start();
   }
-  guardHookRegistration(ctx, data, backend);
+  guardHookRegistration(ctx, data, thread);
   return backend;
 }

@@ -6,6 +6,7 @@ import { gateFile } from '../gate/gate.js';
 import { subjectOf } from '../gate/subject.js';
 import { wrapMethod } from '../guards/patch.js';
 import { ownRequire as require } from '../../src/own-require.js';
+import type { SecnodeThread } from './lazy-thread.js';
 
 type Handler = (module: { id: string; filename: string; parent?: { filename?: string } | null }, filename: string) => void;
 const DATA = new Set(['.json', '.node']);
@@ -13,8 +14,9 @@ const DATA = new Set(['.json', '.node']);
 /**
  * Wraps every code extension handler: the file is opened, checked and read by secnode, and Node's own
  * handler receives exactly those bytes through a one-shot answer to its `fs.readFileSync(filename)`.
+ * `waiting`: secnode's hooks thread, not started yet, told of each file before it runs.
  */
-export function installCjsLayer(ctx: Context): void {
+export function installCjsLayer(ctx: Context, waiting?: SecnodeThread): void {
   const Module = require('node:module') as { _extensions: Record<string, Handler> };
   const fs = require('node:fs') as object;
   let pending: { filename: string; source: string } | undefined;
@@ -40,6 +42,7 @@ export function installCjsLayer(ctx: Context): void {
       const source = gateFile(ctx, filename, subject, parent, true);
       pending = source === undefined ? undefined : { filename, source };
       if (source !== undefined) handOverCommonJs(filename, source);
+      waiting?.beforeCommonJs(filename, source);
       try {
         Reflect.apply(original, this, [module, filename]);
       } finally {

@@ -5,7 +5,7 @@
 // first calls `register`), so hooks modules load through secnode's gate, and a verifier is registered
 // above each program hooks module. On the sync backend they also sit below secnode's sync hook.
 import { pathOfFileUrl } from '../../src/file-url.js';
-import type { Backend } from '../backends/backend-choice.js';
+import type { SecnodeThread } from '../backends/lazy-thread.js';
 import type { Context, ContextData } from '../context.js';
 import { gateSupplied } from '../gate/supplied.js';
 import { replace } from './patch.js';
@@ -22,8 +22,11 @@ function isCode(result: LoadResult): boolean {
   return result.format !== 'json' && result.format !== 'builtin' && result.source != null;
 }
 
-/** Patches module.register and module.registerHooks so that later hooks cannot bypass the check. */
-export function guardHookRegistration(ctx: Context, data: ContextData, backend: Backend): void {
+/**
+ * Patches module.register and module.registerHooks so that later hooks cannot bypass the check.
+ * `thread`: secnode's own hooks thread on the async backend (undefined on the sync one).
+ */
+export function guardHookRegistration(ctx: Context, data: ContextData, thread: SecnodeThread | undefined): void {
   const api = ownRequire('node:module') as ModuleApi;
   const register = api.register;
   const verifier: Load = (url, context, next) => {
@@ -33,19 +36,22 @@ export function guardHookRegistration(ctx: Context, data: ContextData, backend: 
     if (!takeHandedOver(filename, result.source)) gateSupplied(ctx, filename, 'import');
     return result;
   };
-  let hooksThread: 'none' | 'secnode' | 'guarded' = backend === 'sync-hooks' ? 'none' : 'secnode';
+  let guarded = false;
   replace(api, 'register', function secnodeRegister(this: unknown, ...args: unknown[]) {
-    if (hooksThread === 'none') {
+    if (!guarded && thread === undefined) {
       // The program starts a hooks thread: secnode's own async hooks go first in it, so the program's
       // hooks module and everything it imports load through secnode's gate (and secnode guards that thread).
       Reflect.apply(register, api, [new URL('./hooks-async.cjs', import.meta.url), { data }]);
-    } else if (hooksThread === 'secnode') {
+    } else if (!guarded && thread !== undefined && !thread.started) {
+      // secnode's thread was waiting for the first ES module: it starts now, guarded, before the program's hooks.
+      thread.start(true);
+    } else if (!guarded) {
       // The thread secnode started (async backend) is about to run program code: guard it first.
       Reflect.apply(register, api, [new URL('./hooks-guard.cjs', import.meta.url), { data }]);
     }
-    hooksThread = 'guarded';
+    guarded = true;
     const handle = Reflect.apply(register, this, args);
-    if (backend === 'sync-hooks') noteUserAsyncHooks();
+    if (thread === undefined) noteUserAsyncHooks();
     Reflect.apply(register, api, [new URL('./hooks-verifier.cjs', import.meta.url), { data }]);
     return handle;
   });

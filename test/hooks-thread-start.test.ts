@@ -1,0 +1,99 @@
+// When secnode's own hooks thread starts on the async backend (Node 20, 22 before 22.22.3). A run where
+// nothing can be refused or recorded starts it just before the first ES module comes near, so a
+// CommonJS program pays no thread; every run that can refuse or record starts it at once, so no ES module
+// (not even one imported by code built at run time) loads unseen. The thread is counted in
+// /proc/self/task; on the sync backend secnode starts no thread at all. (A diagnostics_channel subscriber
+// sees only its own thread's records: those of ES modules are the hooks thread's, whenever it starts.)
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { node, nodes, REGISTER, secnode, type NodeUnderTest, type Policy } from './helpers/run.js';
+import { tempDir } from './helpers/sandbox.js';
+
+const COUNT = "require('node:fs').readdirSync('/proc/self/task').length";
+const FILES: Record<string, string> = {
+  'threads.cjs': `require('./lib.cjs');\nconsole.log('threads', ${COUNT});\n`,
+  'lib.cjs': "module.exports = 1;\n",
+  'esm.mjs': 'export const x = 42;\n',
+  // A dynamic import in the source: the thread starts before this file runs.
+  'dynamic.cjs': `console.log('threads', ${COUNT});\nimport('./esm.mjs').then((m) => console.log('x', m.x));\n`,
+  // An import built at run time, which no source shows: only a thread started at once sees it.
+  'built.cjs': `require('./lib.cjs');\nconst word = 'imp' + 'ort';\n(0, eval)(word + "('" + __dirname + "/esm-0644.mjs')").then((m) => console.log('x', m.x), (e) => console.log('refused', e.code));\n`,
+  'esm-0644.mjs': 'export const x = 43;\n',
+  'entry.mjs': `import { readdirSync } from 'node:fs';\nconsole.log('threads', readdirSync('/proc/self/task').length);\n`,
+  'typed/package.json': '{ "type": "module" }\n',
+  'typed/main.js': `import { readdirSync } from 'node:fs';\nconsole.log('threads', readdirSync('/proc/self/task').length);\n`,
+};
+
+let t: ReturnType<typeof tempDir>;
+beforeAll(() => {
+  t = tempDir('secnode-hooks-thread-');
+  mkdirSync(join(t.dir, 'typed'));
+  for (const [name, text] of Object.entries(FILES)) writeFileSync(join(t.dir, name), text, { mode: 0o755 });
+  chmodSync(join(t.dir, 'esm-0644.mjs'), 0o644);
+});
+afterAll(() => t.remove());
+
+/** The `threads N` a run printed. */
+function threads(stdout: string): number {
+  const m = /threads (\d+)/.exec(stdout);
+  if (m?.[1] === undefined) throw new Error(`no thread count in: ${stdout}`);
+  return Number(m[1]);
+}
+
+/** Runs `file` (and extra node flags) under secnode's launcher, checking it ran cleanly; its output. */
+function underSecnode(n: NodeUnderTest, args: readonly string[], policy: Policy = 'none', env: NodeJS.ProcessEnv = {}): string {
+  const r = secnode(args, { node: n, cwd: t.dir, policy, env });
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  return r.stdout;
+}
+
+/** The thread count plain node prints for `args`. */
+function nodeThreads(n: NodeUnderTest, args: readonly string[]): number {
+  const r = node(args, { node: n, cwd: t.dir });
+  expect(r.status).toBe(0);
+  return threads(r.stdout);
+}
+
+describe.each(nodes())('$name ($backend): secnode\'s hooks thread starts when it has work', (n) => {
+  const own = n.backend === 'async-hooks+cjs' ? 1 : 0;
+
+  it('a CommonJS program with no bits, nothing forced and no audit runs with node\'s threads (launcher and preload)', () => {
+    const plain = nodeThreads(n, ['threads.cjs']);
+    expect(threads(underSecnode(n, ['threads.cjs']))).toBe(plain);
+    const r = node(['--require', REGISTER, 'threads.cjs'], { node: n, cwd: t.dir });
+    expect(r.stderr).toBe('');
+    expect(threads(r.stdout)).toBe(plain);
+  });
+
+  it.each([
+    { what: 'an audit sink', policy: 'none' as Policy, env: { SECNODE_AUDIT: 'file:/dev/null' } },
+    { what: 'SECNODE_RESTRICT_FILE', policy: 'none' as Policy, env: { SECNODE_RESTRICT_FILE: '1' } },
+    { what: 'SECNODE_HARDEN_GENERATED', policy: 'none' as Policy, env: { SECNODE_HARDEN_GENERATED: '1' } },
+    { what: 'the RF bit', policy: 'RF' as Policy, env: {} },
+    { what: 'the DI bit', policy: 'DI' as Policy, env: {} },
+  ])('with $what the thread starts at once', ({ policy, env }) => {
+    expect(threads(underSecnode(n, ['threads.cjs'], policy, env))).toBe(nodeThreads(n, ['threads.cjs']) + own);
+  });
+
+  it.each([
+    { what: 'an .mjs entry', args: ['entry.mjs'] },
+    { what: 'a .js entry in a "type": "module" package', args: ['typed/main.js'] },
+    { what: 'an --import preload', args: ['--import', './esm.mjs', 'threads.cjs'] },
+  ])('$what starts it at once (as a run with an audit sink does)', ({ args }) => {
+    expect(threads(underSecnode(n, args))).toBe(threads(underSecnode(n, args, 'none', { SECNODE_AUDIT: 'file:/dev/null' })));
+  });
+
+  it('a CommonJS file whose source has import() starts it before it runs; the module loads as under node', () => {
+    const out = underSecnode(n, ['dynamic.cjs']);
+    expect(threads(out)).toBe(nodeThreads(n, ['dynamic.cjs']) + own);
+    expect(out).toContain('x 42');
+  });
+
+  it('under RF an import built at run time (no source shows it) still meets the check: a 0644 module is refused', () => {
+    expect(underSecnode(n, ['built.cjs'], 'RF')).toBe('refused ERR_SECNODE_EXEC_DENIED\n');
+    expect(underSecnode(n, ['built.cjs'])).toBe('x 43\n');
+  });
+
+});
