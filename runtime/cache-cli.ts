@@ -44,7 +44,8 @@ export function makeCodeCaches(nodes: readonly string[]): string[] {
 }
 
 /** The command: exit 0 when every cache was made, 1 when one failed or the caller is neither the install's owner nor root. */
-export function cacheCommand(args: readonly string[]): number {
+export async function cacheCommand(args: readonly string[]): Promise<number> {
+  if (args[0] === 'warm' || args[0] === 'seal') return (await import('./compile-cache-cli.js')).compileCacheCommand(args);
   const owner = statSync(join(LOADER, 'shared-code.cjs')).uid;
   const euid = process.geteuid?.() ?? 0;
   if (euid !== 0 && euid !== owner) {

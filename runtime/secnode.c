@@ -17,6 +17,7 @@
  * The option and environment tables come from launcher-table.h (generated from src/options.ts).
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +29,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -708,6 +710,72 @@ static char *options_with_first(const char *first, const char *options) {
   return out;
 }
 
+/* --- A sealed compile cache: a directory of Node's compile cache that the running user cannot change. --- */
+
+/* Whether a part of a sealed cache (its stat `st`) is well owned: root's or the install owner's, no group or other write. */
+static const char *unsealed_part(const struct stat *st, uid_t owner, int dir) {
+  if (dir ? !S_ISDIR(st->st_mode) : !S_ISREG(st->st_mode)) return dir ? "a part of it is not a directory" : "an entry is not a regular file";
+  if (st->st_uid != 0 && st->st_uid != owner) return "a part of it is owned by someone other than root or the install's owner";
+  if (st->st_mode & (S_IWGRP | S_IWOTH)) return "a part of it may be written by group or others";
+  return NULL;
+}
+
+/* Checks every entry of the open directory `dfd` (`depth` 1: Node's per-version directories, 2: their files). */
+static const char *unsealed_entries(int dfd, uid_t owner, int depth, int *mine) {
+  DIR *d = fdopendir(dfd);
+  if (d == NULL) {
+    close(dfd);
+    return "it cannot be listed";
+  }
+  const char *why = NULL;
+  for (struct dirent *e; why == NULL && (e = readdir(d)) != NULL;) {
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+    struct stat st;
+    if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) { why = "an entry cannot be read"; break; }
+    why = unsealed_part(&st, owner, depth == 1);
+    if (st.st_uid == geteuid()) *mine = 1;
+    if (why == NULL && depth == 1) {
+      int sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      why = sub < 0 ? "an entry cannot be opened" : unsealed_entries(sub, owner, 2, mine);
+    }
+  }
+  closedir(d);
+  return why;
+}
+
+/*
+ * Why the compile cache directory `path` is not sealed for this run, or NULL when it is (docs/performance.md):
+ * it and every directory above it, Node's per-version directories in it and their files are root's or the install
+ * owner's with no group or other write, nothing is a symlink below it, and the running user could change none of
+ * it: it owns no part and is not root, or the directory is on a read-only mount.
+ */
+static const char *unsealed_why(const char *path, uid_t owner) {
+  char real[PATH_MAX];
+  if (path[0] == '\0' || realpath(path, real) == NULL) return "it does not resolve to a directory";
+  int mine = 0;
+  struct stat st;
+  char part[PATH_MAX];
+  size_t n = strlen(real);
+  for (size_t i = 0; i <= n; i++) { /* "/", then each directory down to the cache itself */
+    if (i != n && real[i] != '/') continue;
+    size_t len = i == 0 ? 1 : i;
+    memcpy(part, real, len);
+    part[len] = '\0';
+    if (lstat(part, &st) != 0) return "a part of it cannot be read";
+    const char *why = unsealed_part(&st, owner, 1);
+    if (why != NULL) return why;
+    if (st.st_uid == geteuid()) mine = 1;
+  }
+  int dfd = open(real, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dfd < 0) return "it cannot be opened";
+  struct statvfs vfs;
+  int readonly = fstatvfs(dfd, &vfs) == 0 && (vfs.f_flag & ST_RDONLY);
+  const char *why = unsealed_entries(dfd, owner, 1, &mine);
+  if (why != NULL) return why;
+  if ((mine || geteuid() == 0) && !readonly) return "the running user could change it (it owns a part of it, or is root) and it is not on a read-only mount";
+  return NULL;
+}
+
 /* --- The launch, step by step. --- */
 
 /* Everything main() decides before it execs Node. */
@@ -718,6 +786,7 @@ struct launch {
   struct gate g;              /* the enforcement in force */
   int enforcing;
   int neutralise;             /* the compile cache is to be turned off */
+  int file_cache;             /* an env file names a compile cache (always turned off under RF) */
   const char *caller_options; /* the environment's NODE_OPTIONS (first value), or NULL when unset */
   const char *file_options;   /* NODE_OPTIONS from env files, used when the environment has none, or NULL */
   const char *node;           /* the Node binary to run (a path, for execve and messages) */
@@ -766,7 +835,7 @@ static void gate_prestart(struct launch *l, int argc, char **argv, char **envp) 
   if (l->caller_options == NULL && ef.count > 0) l->file_options = first_value(ef.entries, "NODE_OPTIONS");
   if (!l->enforcing) return;
   l->neutralise = check_env(envp, &l->g);
-  if (ef.count > 0) l->neutralise |= check_env(ef.entries, &l->g);
+  if (ef.count > 0) l->file_cache = check_env(ef.entries, &l->g);
   if (l->caller_options != NULL) check_node_options(l->caller_options, &l->g);
   if (l->file_options != NULL) check_node_options(l->file_options, &l->g);
   if (!l->ctl) check_argv(argc, argv, &l->g);
@@ -848,7 +917,8 @@ static void choose_node(struct launch *l, char **envp) {
  * files' when the environment has none). secnodectl: the tool, with the caller's NODE_OPTIONS handed over as an
  * argument for `exec` to pass on; its own NODE_OPTIONS is set, so no env file named in its arguments can supply
  * one (Node reads `--env-file` anywhere in argv), and under enforcement it is the register alone, so its own Node
- * is held to the same checks as any secnode process. Under RF the compile cache is off.
+ * is held to the same checks as any secnode process. Under RF the compile cache is off, unless the environment
+ * names a sealed one.
  */
 static char **node_args(const struct launch *l, int argc, char **argv, char ***env_out, char **envp) {
   char **args = malloc(((size_t)argc + 5) * sizeof *args);
@@ -857,7 +927,10 @@ static char **node_args(const struct launch *l, int argc, char **argv, char ***e
   args[k++] = (char *)l->arg0;
   char *first = require_self(concat(l->dist, "/loader/register.cjs", ""));
   if (first == NULL) oom();
-  char *disable = l->neutralise || l->g.rf != NULL ? "NODE_DISABLE_COMPILE_CACHE=1" : NULL;
+  char *disable = l->neutralise || l->file_cache || l->g.rf != NULL ? "NODE_DISABLE_COMPILE_CACHE=1" : NULL;
+  /* Under RF the compile cache stays on only when the environment names a sealed one (and no env file names one). */
+  const char *cache = first_value(envp, "NODE_COMPILE_CACHE");
+  if (disable != NULL && !l->file_cache && cache != NULL && unsealed_why(cache, l->self.st_uid) == NULL) disable = NULL;
   char *options;
   if (l->ctl) {
     args[k++] = concat(l->dist, "/runtime/secnodectl.js", "");

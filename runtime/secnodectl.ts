@@ -8,6 +8,8 @@ const USAGE = `usage: secnodectl status [--json]
        secnodectl report [FILE|-]… [--json] [--fix --root DIR…]
        secnodectl pin-node [--add] [NODE…]
        secnodectl cache [NODE…]
+       secnodectl cache warm DIR [--user USER] -- CMD [ARGS…]
+       secnodectl cache seal DIR
        secnodectl exec [--restrict-file] [--deny-interactive] [--no-lock]
                        [--harden-generated] [--emulate-check] [--audit=SINKS] -- CMD [ARGS…]`;
 

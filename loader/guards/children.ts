@@ -2,6 +2,7 @@
 import { basename } from 'node:path';
 import { optionRefused } from '../../src/errors.js';
 import { neutralisedEnvVars, refusedStart } from '../../src/options.js';
+import { isSealedCache } from '../../src/sealed-dir.js';
 import type { Context } from '../context.js';
 import { wrapMethod } from './patch.js';
 import { selfFirst, withSelfFirst } from '../self-first.js';
@@ -24,9 +25,10 @@ function settingsVars(ctx: Context): Env {
   return vars;
 }
 
-/** True when `env` names a compile cache that enforcement keeps off and nothing turns it off yet. */
+/** True when `env` names a compile cache that enforcement keeps off (not a sealed one) and nothing turns it off yet. */
 function cacheToNeutralise(ctx: Context, env: Env): boolean {
-  return env.NODE_DISABLE_COMPILE_CACHE === undefined && neutralisedEnvVars(env, ctx.bits, ctx.settings.forced).length > 0;
+  return env.NODE_DISABLE_COMPILE_CACHE === undefined && neutralisedEnvVars(env, ctx.bits, ctx.settings.forced).length > 0
+    && !isSealedCache(env.NODE_COMPILE_CACHE);
 }
 
 /** True when `env` would start a Node process without secnode first or with weaker settings. */

@@ -2,6 +2,7 @@
 import { syncBuiltinESMExports } from 'node:module';
 import { enforcedBy, optionRefused } from '../../src/errors.js';
 import { neutralisedEnvVars, refusedStart, ruleForOption, type Governs } from '../../src/options.js';
+import { isSealedCache, unsealedCacheWhy } from '../../src/sealed-dir.js';
 import type { Context } from '../context.js';
 import { guardRawSpawn } from './children.js';
 import { replace, wrapMethod } from './patch.js';
@@ -69,10 +70,11 @@ function compileCacheDisabled(module: { constants?: { compileCacheStatus?: { DIS
 }
 
 /**
- * Under file enforcement Node's compile cache stays off, never fatally: NODE_COMPILE_CACHE is neutralised
- * for children (NODE_DISABLE_COMPILE_CACHE=1) and `module.enableCompileCache()` answers as Node does when
- * the cache is disabled, so tools that turn it on (eslint, prettier) keep working. A cache already on at
- * start-up (NODE_COMPILE_CACHE through `--require secnode/register`, which starts too late to turn it
+ * Under file enforcement Node's compile cache stays off, never fatally, unless it is sealed (the operator's, a
+ * directory the running user cannot change: src/sealed-dir.ts). NODE_COMPILE_CACHE is neutralised for children
+ * (NODE_DISABLE_COMPILE_CACHE=1) unless sealed, and `module.enableCompileCache()` answers as Node does when the
+ * cache is disabled, so tools that turn it on (eslint, prettier) keep working. A cache already on at start-up
+ * that is not sealed (NODE_COMPILE_CACHE through `--require secnode/register`, which starts too late to turn it
  * off) would serve compiled code for checked files: that start is refused.
  */
 function keepCompileCacheOff(ctx: Context, fileRule: string): void {
@@ -80,10 +82,15 @@ function keepCompileCacheOff(ctx: Context, fileRule: string): void {
     enableCompileCache?: unknown; getCompileCacheDir?: () => unknown; constants?: { compileCacheStatus?: { DISABLED?: number } };
   };
   if (typeof module.enableCompileCache !== 'function') return; // Node 20: no compile cache
-  if (module.getCompileCacheDir?.() !== undefined) {
-    throw refused(ctx, 'NODE_COMPILE_CACHE', 'Node\'s compile cache is on: it would run compiled code in place of the checked files; start through the secnode launcher, which turns it off', fileRule);
+  const dir = module.getCompileCacheDir?.();
+  if (typeof dir === 'string') {
+    const why = unsealedCacheWhy(dir);
+    if (why === undefined) return; // sealed: Node's own answers (already enabled) stand
+    throw refused(ctx, 'NODE_COMPILE_CACHE', `Node's compile cache is on and not sealed (${why}): it would run compiled code in place of the checked files; start through the secnode launcher, which turns it off, or seal it (secnodectl cache seal)`, fileRule);
   }
-  if (neutralisedEnvVars(process.env, ctx.bits, ctx.settings.forced).length > 0) process.env.NODE_DISABLE_COMPILE_CACHE = '1';
+  if (neutralisedEnvVars(process.env, ctx.bits, ctx.settings.forced).length > 0 && !isSealedCache(process.env.NODE_COMPILE_CACHE)) {
+    process.env.NODE_DISABLE_COMPILE_CACHE = '1';
+  }
   const disabled = compileCacheDisabled(module);
   replace(module, 'enableCompileCache', function enableCompileCache(): object {
     return { ...disabled };
