@@ -40,7 +40,11 @@ const ENFORCED_TARGET = 1.03;
  * root reads secnode's code cache only from a read-only mount (docs/performance.md), as a service user reads
  * the root-owned one; with no bits the pairs run as the bench's user.
  */
-const ENFORCED_AS = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
+const ENFORCED_UID = 65534;
+const ENFORCED_AS = process.getuid?.() === 0 ? ['setpriv', `--reuid=${ENFORCED_UID}`, `--regid=${ENFORCED_UID}`, '--clear-groups'] : [];
+/** Tools timed under RF+DI with a sealed compile cache, and their target against plain node with that cache on. */
+const SEALED_TOOLS = ['tsc -p', 'eslint', 'prettier'];
+const SEALED_TARGET = 1.05;
 const MODES = { none: [], 'RF+DI': ['--restrict-file', '--deny-interactive'] };
 
 /** Warm-up and measured runs for a case (fewer for the big graphs and the tools that take seconds). */
@@ -75,6 +79,8 @@ const major = (v) => Number(v.version.slice(1).split('.')[0]);
 
 const started = Date.now();
 const tmp = mkdtempSync(join(tmpdir(), 'secnode-bench-'));
+const sealedBase = process.getuid?.() === 0 ? mkdtempSync('/run/secnode-bench-') : undefined;
+if (sealedBase) chmodSync(sealedBase, 0o755); // the RF+DI pairs' user reads the sealed caches in it
 chmodSync(tmp, 0o755); // readable by the RF+DI pairs' user
 try {
   if (ONLY?.every((c) => c === 'report')) {
@@ -149,9 +155,9 @@ try {
   }
 
   /** Times argv `a` against argv `b` in a child that runs under `mode`'s bits and on `cpus` CPUs. */
-  const pair = (a, b, c, v, mode, cpus) => {
+  const pair = (a, b, c, v, mode, cpus, env = {}) => {
     const spec = join(tmp, 'pair.json');
-    writeFileSync(spec, JSON.stringify({ a, b, cwd: c.cwd, env: envFor(v.bin), plan: plan(c) }));
+    writeFileSync(spec, JSON.stringify({ a, b, cwd: c.cwd, env: { ...envFor(v.bin), ...env }, plan: plan(c) }));
     const inner = [process.execPath, join(ROOT, 'bench/measure.mjs'), 'pair', spec];
     const bits = MODES[mode].length > 0 ? [process.execPath, SECNODECTL, 'exec', ...MODES[mode], '--'] : [];
     const argv = [...(cpus === 1 ? ['taskset', '-c', '0'] : []), ...(bits.length > 0 ? ENFORCED_AS : []), ...bits, ...inner];
@@ -185,6 +191,22 @@ try {
         }
         console.error(`  ${cpus} cpu ${mode} ${c.name}: ${fmt(row.nodeMs)} / ${fmt(row.secnodeMs)} ms (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
       }
+    }
+    // The real tools under RF+DI with the operator's sealed compile cache (warmed as the runner, sealed), against
+    // plain node with that compile cache on. A sealed cache needs parents nobody else may write: /run, as root.
+    for (const c of sealedBase ? cases.filter((x) => SEALED_TOOLS.includes(x.name)) : []) {
+      const row = { node: v.version, cpus: 2, mode: 'RF+DI sealed', case: c.name, modules: c.modules };
+      results.push(row);
+      const dir = join(sealedBase, `${major(v)}-${c.name.replace(/\W+/g, '-')}`);
+      const ctl = (args) => spawnSync(v.node, [SECNODECTL, 'cache', ...args], { cwd: c.cwd, env: envFor(v.bin), encoding: 'utf8' });
+      const warm = ctl(['warm', dir, '--user', String(ENFORCED_UID), '--', SECNODE, ...c.args]);
+      const sealed = warm.status === 0 ? ctl(['seal', dir]) : warm;
+      if (sealed.status !== 0) { row.error = `sealed cache: ${sealed.stderr.trim()}`; continue; }
+      const s = pair([v.node, ...c.args], [SECNODE, ...c.args], c, v, 'RF+DI', 2, { NODE_COMPILE_CACHE: dir });
+      if (s.error) { row.error = s.error; console.error(`  2 cpu RF+DI sealed ${c.name}: ERROR ${row.error}`); continue; }
+      Object.assign(row, { samples: { node: s.a, secnode: s.b }, nodeMs: median(s.a), secnodeMs: median(s.b) });
+      row.ratio = row.secnodeMs / row.nodeMs;
+      console.error(`  2 cpu RF+DI sealed ${c.name}: ${fmt(row.nodeMs)} / ${fmt(row.secnodeMs)} ms`);
     }
     // The one-file script from each install path (its first starts, the warm-up, make a missing cache).
     const hello = cases.find((c) => c.name === 'hello');
@@ -221,7 +243,7 @@ try {
   }
 
   // 4. The tables, the targets, and results.json.
-  const target = (r) => (r.mode !== 'none' || r.cpus !== 2 ? undefined : major({ version: r.node }) === 20 ? NODE20_TARGET : [24, 26].includes(major({ version: r.node })) ? TARGETS[r.case] : undefined);
+  const target = (r) => (r.mode === 'RF+DI sealed' ? SEALED_TARGET : r.mode !== 'none' || r.cpus !== 2 ? undefined : major({ version: r.node }) === 20 ? NODE20_TARGET : [24, 26].includes(major({ version: r.node })) ? TARGETS[r.case] : undefined);
   const noBits = (r) => results.find((x) => x.node === r.node && x.cpus === r.cpus && x.mode === 'none' && x.case === r.case);
   const head = ['node', 'cpus', 'bits', 'case', 'modules', 'node ms', 'secnode ms', 'ratio', 'target', 'µs/module', 'own µs/module'];
   const rows = results.map((r) => {
@@ -253,4 +275,5 @@ try {
   }, null, 2) + '\n');
 } finally {
   rmSync(tmp, { recursive: true, force: true });
+  if (sealedBase) rmSync(sealedBase, { recursive: true, force: true });
 }
