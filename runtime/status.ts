@@ -12,6 +12,7 @@ import { isSupportedNode, supportedNodeWords } from '../src/node-features.js';
 import { nodeUnderEnforcement, readPins } from '../src/pinned-node.js';
 import { backendFor } from '../loader/backends/backend-choice.js';
 import { codeCacheStatus, type CacheUse } from '../loader/code-cache.js';
+import { unsealedCacheDirWhy } from '../src/sealed-dir.js';
 
 /** What each input kind means, for people. */
 const KINDS: Readonly<Record<InputKind, string>> = {
@@ -57,6 +58,16 @@ export interface Status {
   settings: Record<string, { value: string; source: string }>;
   /** secnode's V8 code cache for this Node, and whether a start in this process uses it. */
   codeCache: { file: string; use: CacheUse; reason?: string };
+  /** Node's compile cache named by NODE_COMPILE_CACHE, and whether it is sealed (kept on under RF). */
+  compileCache: { dir: string | null; sealed: boolean; reason: string | null };
+}
+
+/** NODE_COMPILE_CACHE in `env`, and why it is not sealed (a relative path never is). */
+function compileCacheStatus(env: NodeJS.ProcessEnv): Status['compileCache'] {
+  const dir = env.NODE_COMPILE_CACHE;
+  if (dir === undefined || dir === '') return { dir: null, sealed: false, reason: null };
+  const reason = unsealedCacheDirWhy(dir) ?? null;
+  return { dir, sealed: reason === null, reason };
 }
 
 function settingValues(s: Settings): Record<string, string> {
@@ -105,6 +116,7 @@ export function gatherStatus(env: NodeJS.ProcessEnv): Status {
     policy,
     settings: out,
     codeCache: codeCacheStatus(),
+    compileCache: compileCacheStatus(env),
   };
 }
 
@@ -131,6 +143,7 @@ export function formatStatus(s: Status): string {
     `enforcement node  ${s.enforcementNode.wouldRun ?? `none: ${s.enforcementNode.refused ?? ''}`}`,
     `  pinned            ${s.enforcementNode.problem ?? s.enforcementNode.pinned.join(', ')} (${s.enforcementNode.pinFile})`,
     `code cache        ${s.codeCache.use === 'accepted' ? 'in use for this Node' : `not in use for this Node (${s.codeCache.use}${s.codeCache.reason ? `: ${s.codeCache.reason}` : ''})${s.codeCache.use === 'ignored' ? '' : '; secnodectl cache makes it'}`}`,
+    `compile cache     ${s.compileCache.dir === null ? 'NODE_COMPILE_CACHE not set' : s.compileCache.sealed ? `${s.compileCache.dir}: sealed (kept on under RF)` : `${s.compileCache.dir}: not sealed (${s.compileCache.reason ?? ''}): off under RF`}`,
     'policy',
   ];
   for (const [kind, p] of Object.entries(s.policy) as [InputKind, Status['policy'][InputKind]][]) {

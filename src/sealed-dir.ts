@@ -71,9 +71,14 @@ function installOwner(): number {
   return statSync(fileURLToPath(import.meta.url)).uid;
 }
 
-/** Whether `path` (a value of NODE_COMPILE_CACHE; a relative one never is) names a sealed compile cache for this process. */
+/** Why `path` (a value of NODE_COMPILE_CACHE) does not name a sealed compile cache for this process (a relative one never does), or undefined. */
+export function unsealedCacheDirWhy(path: string): string | undefined {
+  return isAbsolute(path) ? unsealedWhy(path, installOwner()) : 'a relative path';
+}
+
+/** Whether `path` (a value of NODE_COMPILE_CACHE) names a sealed compile cache for this process. */
 export function isSealedCache(path: string | undefined): boolean {
-  return path !== undefined && isAbsolute(path) && unsealedWhy(path, installOwner()) === undefined;
+  return path !== undefined && unsealedCacheDirWhy(path) === undefined;
 }
 
 /** Why the compile cache Node runs with (`dir` from getCompileCacheDir: the configured directory's per-version one) is not sealed. */

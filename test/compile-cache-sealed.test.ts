@@ -76,6 +76,23 @@ describe.runIf(isRoot).each(nodes())('$name: a sealed compile cache under RF+DI'
     if (hasCache) expect(r.stderr).toContain(`${join(app, 'app.cjs')} was accepted`);
   });
 
+  /** What `secnodectl status --json` says of the cache, as the runner. */
+  const status = () => {
+    const r = spawnSync('setpriv', [`--reuid=${RUNNER}`, `--regid=${RUNNER}`, '--clear-groups', join(n.bin, 'node'), SECNODECTL, 'status', '--json'],
+      { cwd: app, env: envFor(n, { NODE_COMPILE_CACHE: cache }), encoding: 'utf8' });
+    return (JSON.parse(r.stdout) as { compileCache: { sealed: boolean; reason: string | null } }).compileCache;
+  };
+
+  it('secnodectl status says whether it is sealed, and why not', () => {
+    expect(status()).toEqual({ dir: cache, sealed: true, reason: null });
+    chmodSync(cache, 0o775);
+    try {
+      expect(status()).toEqual({ dir: cache, sealed: false, reason: 'a part of it may be written by group or others' });
+    } finally {
+      chmodSync(cache, 0o755);
+    }
+  });
+
   it('sealed: through --require secnode/register too, and a child Node keeps it', () => {
     expect(preload()).toEqual({ status: 0, stdout: on(), stderr: '' });
     const r = run(n, 'runner', app, [SECNODE, 'parent.cjs'], { NODE_COMPILE_CACHE: cache });
