@@ -752,6 +752,8 @@ static const char *unsealed_entries(int dfd, uid_t owner, int depth, int *mine) 
 static const char *unsealed_why(const char *path, uid_t owner) {
   char real[PATH_MAX];
   if (path[0] == '\0' || realpath(path, real) == NULL) return "it does not resolve to a directory";
+  /* Node opens the path as given: a symlink on it could be switched after this check. */
+  if (strcmp(real, path) != 0) return "it is not an absolute path free of symlinks (name it as realpath(1) prints it)";
   int mine = 0;
   struct stat st;
   char part[PATH_MAX];

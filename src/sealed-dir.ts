@@ -30,7 +30,8 @@ function cacheEntries(dir: string): (readonly [string, boolean])[] {
 }
 
 /**
- * Why the compile cache directory `path` is not sealed for this process, or undefined when it is: it and every
+ * Why the compile cache directory `path` is not sealed for this process, or undefined when it is: `path` is
+ * absolute with no symlink on it (Node opens it as given), it and every
  * directory above it, Node's per-version directories in it and their files are root's or the install owner's
  * (`owner`) with no group or other write, nothing below it is a symlink, and the running user could change none
  * of it: it owns no part and is not root, or the directory is on a read-only mount.
@@ -41,6 +42,8 @@ export function unsealedWhy(path: string, owner: number): string | undefined {
   let mine = false;
   try {
     real = realpathSync(path);
+    // Node opens the path as given: a symlink on it could be switched after this check.
+    if (real !== path) return 'it is not an absolute path free of symlinks (name it as realpath(1) prints it)';
     for (const [name, dir] of [...pathParts(real).map((p) => [p, true] as const), ...cacheEntries(real)]) {
       const st = lstatSync(name);
       const why = unsealedPart(st, owner, dir);

@@ -122,6 +122,19 @@ describe.runIf(isRoot).each(nodes())('$name: a sealed compile cache under RF+DI'
     expect(launcher().stdout).toBe(on());
   });
 
+  it('named through a symlink (which could be switched after the check): the launcher turns it off, the preload refuses', () => {
+    const link = join(dir, 'cc-link');
+    symlinkSync(cache, link);
+    try {
+      expect(launcher('runner', { NODE_COMPILE_CACHE: link })).toEqual({ status: 0, stdout: off, stderr: '' });
+      const r = run(n, 'runner', app, [join(n.bin, 'node'), '--require', REGISTER, 'app.cjs'], { NODE_COMPILE_CACHE: link });
+      if (hasCache) expect(r.stderr).toContain('not an absolute path free of symlinks');
+      else expect(r).toEqual({ status: 0, stdout: off, stderr: '' });
+    } finally {
+      unlinkSync(link);
+    }
+  });
+
   it('a service running as root (warmed as root): off on a writable mount, on from a read-only bind mount', () => {
     expect(ctl(n, app, ['cache', 'warm', cache, '--', SECNODE, 'app.cjs']).status).toBe(0);
     expect(ctl(n, app, ['cache', 'seal', cache]).status).toBe(0);
