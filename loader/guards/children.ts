@@ -201,15 +201,13 @@ export function guardChildProcesses(ctx: Context, exports: Record<string, unknow
   if (typeof handle === 'object' && handle !== null) guardRawSpawn(ctx, Object.getPrototypeOf(handle) as object);
 }
 
-/** Patches process.execve (Node 22.15+, 23.11+) so a Node program replacing this one keeps secnode. */
-export function guardExecve(ctx: Context): void {
-  wrapMethod(process, 'execve', (original) => function (this: unknown, ...argv: unknown[]) {
-    const [file, args, given] = argv;
-    if (!ctx.enforcing && !isNodeCommand(file)) return Reflect.apply(original, this, argv);
-    const env = typeof given === 'object' && given !== null ? given as Env : process.env;
-    const rest = Array.isArray(args) ? (args as unknown[]).slice(1) : [];
-    refuseChild(ctx, { nodeArgs: isNodeCommand(file) ? rest : shellArgs(file, rest), env });
-    if (!envNeedsSecnode(ctx, env)) return Reflect.apply(original, this, argv);
-    return Reflect.apply(original, this, [file, args ?? [], envWithSecnode(ctx, env), ...argv.slice(3)]);
-  });
+/** What secnode's process.execve (guards.ts) runs: `original` with the env a Node program replacing this one needs to keep secnode. */
+export function execve(ctx: Context, original: (...a: unknown[]) => unknown, self: unknown, argv: unknown[]): unknown {
+  const [file, args, given] = argv;
+  if (!ctx.enforcing && !isNodeCommand(file)) return Reflect.apply(original, self, argv);
+  const env = typeof given === 'object' && given !== null ? given as Env : process.env;
+  const rest = Array.isArray(args) ? (args as unknown[]).slice(1) : [];
+  refuseChild(ctx, { nodeArgs: isNodeCommand(file) ? rest : shellArgs(file, rest), env });
+  if (!envNeedsSecnode(ctx, env)) return Reflect.apply(original, self, argv);
+  return Reflect.apply(original, self, [file, args ?? [], envWithSecnode(ctx, env), ...argv.slice(3)]);
 }
