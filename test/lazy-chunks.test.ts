@@ -46,7 +46,7 @@ function probe(n: NodeUnderTest, door: (typeof DOORS)[number], policy: Policy, w
 
 describe.each(nodes())('$name: lazily required chunks', (n) => {
   describe.each(DOORS)('$name', (door) => {
-    it.each(['none', 'RF+DI'] as const)('a plain hello under %s loads neither lazy chunk (and the probe sees secnode\'s own files)', (policy) => {
+    it.each(['none', 'RF+DI'] as const)("a plain hello under %s loads neither lazy chunk (and the probe sees secnode's own files)", (policy) => {
       const p = probe(n, door, policy, 'hello');
       expect(p.lines, p.show).toContain('hello');
       expect(p.loaded, p.show).toContain('shared.cjs');
