@@ -20,7 +20,7 @@ const VERSION_GATE = `if (typeof require('module').register !== 'function') {
  * code every start compiles. Their modules (the entry and what only it imports) stay in their own chunk.
  */
 const LAZY = {
-  children: { entry: 'loader/guards/children.ts', modules: /[\\/]loader[\\/]guards[\\/]children\.ts$/ },
+  children: { entry: 'loader/guards/child-env.ts', modules: /[\\/]loader[\\/]guards[\\/]child-env\.ts$/ },
   'native-objects': {
     entry: 'loader/guards/native-objects.ts',
     modules: /[\\/](loader[\\/]guards[\\/](native-objects|shared-object|addon-libs)|src[\\/](elf|ld-path))\.ts$/,

@@ -1,7 +1,7 @@
 // Code that only rare doors need, in bundle chunks of their own, required at first use: a start that never
 // spawns a child or loads a native object neither reads nor compiles it (docs/performance.md, "Lazy chunks").
 import { dirname, join } from 'node:path';
-import type * as Children from './guards/children.js';
+import type * as ChildEnv from './guards/child-env.js';
 import type * as NativeObjects from './guards/native-objects.js';
 import { asOwnLoad } from './gate/own-load.js';
 import { REGISTER_FILE } from './self-first.js';
@@ -22,8 +22,8 @@ function chunk<T>(name: 'children' | 'native-objects'): T {
   return exports as T;
 }
 
-/** Child processes and `process.execve`: needed when child_process, a raw spawn binding or a worker's env is first used. */
-export const children = (): typeof Children => chunk('children');
+/** What a child process or `process.execve` is started with: needed when a child or a worker with an env is first started. */
+export const children = (): typeof ChildEnv => chunk('children');
 
 /** The ELF reader and the checked mapping of shared objects: needed when an addon, extension or engine is first loaded. */
 export const nativeObjects = (): typeof NativeObjects => chunk('native-objects');

@@ -5,10 +5,10 @@ import { syncBuiltinESMExports } from 'node:module';
 import type { Backend } from '../backends/backend-choice.js';
 import { asOwnLoad } from '../gate/own-load.js';
 import type { Context } from '../context.js';
-import { replace, wrapMethod } from './patch.js';
+import { replace } from './patch.js';
 import { guardAddons } from './addons.js';
 import { guardCodeCache } from './code-cache.js';
-import { children } from '../lazy.js';
+import { guardChildProcesses, guardExecve } from './children.js';
 import { guardCompile } from './compile.js';
 import { guardGeneratedGlobals, guardInspectorSession, guardRepl, guardVm } from './generated.js';
 import { guardShadowRealm } from './realms.js';
@@ -20,7 +20,7 @@ import { ownRequire as require } from '../../src/own-require.js';
 /** Guards for builtins, by name, applied once to the builtin's exports object. */
 const BUILTIN_GUARDS: Readonly<Record<string, (ctx: Context, exports: Record<string, unknown>) => void>> = {
   repl: guardRepl,
-  child_process: (ctx, exports) => children().guardChildProcesses(ctx, exports),
+  child_process: guardChildProcesses,
   worker_threads: guardWorkers,
   inspector: guardInspectors,
   'inspector/promises': guardInspectors,
@@ -55,13 +55,6 @@ const EXPERIMENTAL: ReadonlySet<string> = new Set(['sqlite', 'ffi']);
 function guardInspectors(ctx: Context, exports: Record<string, unknown>): void {
   guardInspector(ctx, exports);
   guardInspectorSession(ctx, exports);
-}
-
-/** Patches process.execve (Node 22.15+, 23.11+) so a Node program replacing this one keeps secnode (the work is in the children chunk). */
-function guardExecve(ctx: Context): void {
-  wrapMethod(process, 'execve', (original) => function execve(this: unknown, ...argv: unknown[]) {
-    return children().execve(ctx, original, this, argv);
-  });
 }
 
 /** Patches a builtin's exports when it is first loaded. */

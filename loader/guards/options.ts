@@ -3,7 +3,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import { enforcedBy, optionRefused } from '../../src/errors.js';
 import { neutralisedEnvVars, refusedStart, ruleForOption, type Governs } from '../../src/options.js';
 import type { Context } from '../context.js';
-import { children } from '../lazy.js';
+import { guardRawSpawn } from './children.js';
 import { replace, wrapMethod } from './patch.js';
 import { gateGenerated, gateInline } from '../gate/gate.js';
 import { ownRequire } from '../../src/own-require.js';
@@ -49,10 +49,10 @@ export function guardBindings(ctx: Context): void {
     const [name] = args;
     if (harden && name === 'contextify') gateGenerated(ctx, "process.binding('contextify')");
     const raw = Reflect.apply(binding, this, args) as Record<string, unknown>;
-    if (name === 'spawn_sync') children().guardRawSpawn(ctx, raw);
+    if (name === 'spawn_sync') guardRawSpawn(ctx, raw);
     if (name === 'process_wrap') {
       const proto = (raw.Process as { prototype?: unknown } | undefined)?.prototype;
-      if (typeof proto === 'object' && proto !== null) children().guardRawSpawn(ctx, proto);
+      if (typeof proto === 'object' && proto !== null) guardRawSpawn(ctx, proto);
     }
     if (interactive && name === 'inspector') {
       wrapMethod(raw, 'open', () => function open(): unknown {
