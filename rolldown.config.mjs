@@ -15,8 +15,26 @@ const VERSION_GATE = `if (typeof require('module').register !== 'function') {
   process.exit(126);
 }`;
 
+/**
+ * The lazily required chunks (loader/lazy.ts names them): code only rare doors need, kept out of the shared
+ * code every start compiles. Their modules (the entry and what only it imports) stay in their own chunk.
+ */
+const LAZY = {
+  children: { entry: 'loader/guards/child-env.ts', modules: /[\\/]loader[\\/]guards[\\/]child-env\.ts$/ },
+  'native-objects': {
+    entry: 'loader/guards/native-objects.ts',
+    modules: /[\\/](loader[\\/]guards[\\/](native-objects|shared-object|addon-libs)|src[\\/](elf|ld-path))\.ts$/,
+  },
+};
+
+const ENTRIES = /[\\/](register|install|hooks-async|hooks-verifier|hooks-guard)\.ts$/;
+
 export default defineConfig({
-  input: { register: 'loader/register.ts', 'code-cache': 'loader/code-cache.ts', install: 'loader/install.ts', 'hooks-async': 'loader/backends/hooks-async.ts', 'hooks-verifier': 'loader/guards/hooks-verifier.ts', 'hooks-guard': 'loader/backends/hooks-guard.ts' },
+  input: {
+    register: 'loader/register.ts', 'code-cache': 'loader/code-cache.ts', install: 'loader/install.ts', 'hooks-async': 'loader/backends/hooks-async.ts',
+    'hooks-verifier': 'loader/guards/hooks-verifier.ts', 'hooks-guard': 'loader/backends/hooks-guard.ts',
+    ...Object.fromEntries(Object.entries(LAZY).map(([name, { entry }]) => [name, entry])),
+  },
   platform: 'node',
   external: [/^node:/, 'koffi', 'source-map-support'],
   output: {
@@ -29,7 +47,7 @@ export default defineConfig({
     // One shared file for everything the entries have in common: fewer files to load per process.
     // The code cache's reader and the kernel calls it needs first are their own small chunk: they run
     // before the shared code is compiled (from the cache they pick).
-    codeSplitting: { groups: [{ name: 'early', test: (id) => /[\\/](loader[\\/]code-cache|src[\\/](kernel|constants|mounts))\.ts$/.test(id), priority: 2 }, { name: 'shared', priority: 1, test: (id) => /[\\/](src|loader)[\\/]/.test(id) && !/[\\/](register|install|hooks-async|hooks-verifier|hooks-guard)\.ts$/.test(id) }] },
+    codeSplitting: { groups: [{ name: 'early', test: (id) => /[\\/](loader[\\/]code-cache|src[\\/](kernel|constants|mounts))\.ts$/.test(id), priority: 2 }, { name: 'shared', priority: 1, test: (id) => /[\\/](src|loader)[\\/]/.test(id) && !ENTRIES.test(id) && !Object.values(LAZY).some((l) => l.modules.test(id)) }] },
   },
   logLevel: 'warn',
   checks: { pluginTimings: false },

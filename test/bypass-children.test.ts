@@ -84,6 +84,11 @@ const cases = {
     else h.spawn({ file: process.execPath, args: [process.execPath, no], envPairs: [], stdio });
   },
   'process.execve(execPath, [no.js], {})': () => process.execve(process.execPath, [process.execPath, no], {}),
+  // child_process reached first without require (its guard's code is a lazily required chunk)
+  "process.getBuiltinModule('child_process').spawnSync(execPath, [no.js], { env: {} })": () =>
+    console.log('status', process.getBuiltinModule('child_process').spawnSync(process.execPath, [no], { env: {}, ...io }).status),
+  "import('node:child_process') then spawnSync(execPath, [no.js], { env: {} })": () =>
+    import('node:child_process').then((m) => console.log('status', m.spawnSync(process.execPath, [no], { env: {}, ...io }).status)),
 };
 cases[process.argv[2]]();
 `;
@@ -119,6 +124,8 @@ const VECTORS: readonly Vector[] = [
   { name: "process.binding('process_wrap') Process#spawn with envPairs: []", refused: STATUS_126 },
   { name: 'the handle of a new ChildProcess, spawn with envPairs: []', refused: STATUS_126 },
   { name: 'process.execve(execPath, [no.js], {})', refused: { status: 126 }, minMajor: 24 },
+  { name: "process.getBuiltinModule('child_process').spawnSync(execPath, [no.js], { env: {} })", refused: STATUS_126, minMajor: 22 },
+  { name: "import('node:child_process') then spawnSync(execPath, [no.js], { env: {} })", refused: STATUS_126 },
 ];
 
 /** A child `node -e` (inline code), with and without NODE_OPTIONS in its environment: its status and output. */

@@ -3,8 +3,8 @@
 import { enforcingRule } from '../../src/policy.js';
 import type { Context } from '../context.js';
 import { replace } from './patch.js';
-import { NotMatchable } from './addon-libs.js';
-import { openChecked, renamed, RTLD_LAZY, uncheckable, type Dlopen, type Opener } from './shared-object.js';
+import type { Dlopen, Opener } from './shared-object.js';
+import { nativeObjects } from '../lazy.js';
 
 /** Node's own process.dlopen, for the other native loaders' libraries (set when the guard is installed). */
 export let nodeDlopen: Dlopen | undefined;
@@ -25,16 +25,16 @@ export function guardAddons(ctx: Context): void {
     if (!filename.includes('/')) {
       // A bare name is looked up by the dynamic linker (LD_LIBRARY_PATH, ld.so.cache): no file to check.
       if (!restrictFile) return Reflect.apply(original, this, args);
-      throw uncheckable(ctx, 'addon', filename, 'a name without a slash is looked up by the dynamic linker and cannot be checked',
+      throw nativeObjects().uncheckable(ctx, 'addon', filename, 'a name without a slash is looked up by the dynamic linker and cannot be checked',
         'hint: load the addon by its path', restrictFile);
     }
     const parent = (module as { parent?: { filename?: unknown } | null } | null)?.parent?.filename;
-    const flags = typeof rest[0] === 'number' ? rest[0] : RTLD_LAZY;
+    const flags = typeof rest[0] === 'number' ? rest[0] : nativeObjects().RTLD_LAZY;
     let names: readonly string[] = [];
     let mapping = false;
     try {
       // Node reads `module` before it maps anything: with no module, map nothing of the addon's.
-      const object = module == null ? undefined : openChecked(opener, filename, 'addon', typeof parent === 'string' ? parent : undefined, flags);
+      const object = module == null ? undefined : nativeObjects().openChecked(opener, filename, 'addon', typeof parent === 'string' ? parent : undefined, flags);
       if (object === undefined) return Reflect.apply(original, this, args);
       try {
         names = object.names;
@@ -45,15 +45,15 @@ export function guardAddons(ctx: Context): void {
       }
     } catch (err) {
       if (restrictFile !== null) {
-        if (err instanceof NotMatchable) {
-          throw uncheckable(ctx, 'addon', filename, `the libraries it needs cannot be checked: ${err.message}`,
+        if (err instanceof nativeObjects().NotMatchable) {
+          throw nativeObjects().uncheckable(ctx, 'addon', filename, `the libraries it needs cannot be checked: ${err.message}`,
             'hint: give each library the addon needs a DT_SONAME equal to the name it is needed by (see docs/threat-model.md, "Side doors": native addons)', restrictFile);
         }
-        throw renamed(err, names, filename);
+        throw nativeObjects().renamed(err, names, filename);
       }
       // No file enforcement: an error from the addon's own initialiser is the addon's; anything else
       // means the fd route could not reproduce Node's load, so Node loads the path itself.
-      if (mapping && (err as { code?: unknown } | null)?.code !== 'ERR_DLOPEN_FAILED') throw renamed(err, names, filename);
+      if (mapping && (err as { code?: unknown } | null)?.code !== 'ERR_DLOPEN_FAILED') throw nativeObjects().renamed(err, names, filename);
       return Reflect.apply(original, this, args);
     }
   };

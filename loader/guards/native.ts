@@ -4,15 +4,14 @@
 // refused under RF. Without bits every call behaves as under node.
 import { basename } from 'node:path';
 import { existsSync, readSync } from 'node:fs';
-import { definesSymbol } from '../../src/elf.js';
 import { enforcingRule } from '../../src/policy.js';
 import { hasCryptoBindingSecureContext, parseNodeVersion } from '../../src/node-features.js';
 import type { Context } from '../context.js';
 import { asOwnLoad } from '../gate/own-load.js';
-import { NotMatchable } from './addon-libs.js';
 import { nodeDlopen } from './addons.js';
 import { replace, wrapMethod } from './patch.js';
-import { openChecked, renamed, RTLD_LAZY, uncheckable, type CheckedObject, type Opener } from './shared-object.js';
+import type { CheckedObject, Opener } from './shared-object.js';
+import { nativeObjects } from '../lazy.js';
 import { ownRequire } from '../../src/own-require.js';
 
 type Fn = (...args: unknown[]) => unknown;
@@ -30,16 +29,16 @@ function opener(ctx: Context): Opener | undefined {
 function handOver<R>(o: Opener, what: string, path: string, call: (name: string, object: CheckedObject) => R, plain: () => R): R {
   if (!path.includes('/')) {
     if (o.restrictFile === null) return plain();
-    throw uncheckable(o.ctx, what, path, 'a name without a slash is looked up by the dynamic linker and cannot be checked',
+    throw nativeObjects().uncheckable(o.ctx, what, path, 'a name without a slash is looked up by the dynamic linker and cannot be checked',
       'hint: name the file by its path', o.restrictFile);
   }
   let object: CheckedObject | undefined;
   try {
-    object = openChecked(o, path, 'native', undefined, RTLD_LAZY);
+    object = nativeObjects().openChecked(o, path, 'native', undefined, nativeObjects().RTLD_LAZY);
   } catch (err) {
     if (o.restrictFile === null) return plain();
-    if (err instanceof NotMatchable) {
-      throw uncheckable(o.ctx, what, path, `the libraries it needs cannot be checked: ${err.message}`,
+    if (err instanceof nativeObjects().NotMatchable) {
+      throw nativeObjects().uncheckable(o.ctx, what, path, `the libraries it needs cannot be checked: ${err.message}`,
         'hint: give each library it needs a DT_SONAME equal to the name it is needed by', o.restrictFile);
     }
     throw err;
@@ -48,7 +47,7 @@ function handOver<R>(o: Opener, what: string, path: string, call: (name: string,
   try {
     return call(object.name, object);
   } catch (err) {
-    throw renamed(err, object.names, path);
+    throw nativeObjects().renamed(err, object.names, path);
   } finally {
     object.close();
   }
@@ -60,7 +59,7 @@ function sqliteEntryPoint(object: CheckedObject, path: string): string {
     const buf = Buffer.alloc(length);
     return buf.subarray(0, readSync(object.fd, buf, 0, length, position));
   };
-  if (definesSymbol(read, 'sqlite3_extension_init') !== false) return 'sqlite3_extension_init';
+  if (nativeObjects().definesSymbol(read, 'sqlite3_extension_init') !== false) return 'sqlite3_extension_init';
   let name = basename(path);
   if (name.slice(0, 3).toLowerCase() === 'lib') name = name.slice(3);
   const stem = name.split('.')[0] ?? '';
@@ -96,7 +95,7 @@ function engine<R>(o: Opener, id: unknown, call: (id: string) => R, plain: () =>
   if (typeof id !== 'string') return plain();
   if (id.includes('/')) return handOver(o, 'OpenSSL engine', id, (name) => call(name), plain);
   if (o.restrictFile !== null && process.env.OPENSSL_ENGINES !== undefined) {
-    throw uncheckable(o.ctx, 'OpenSSL engine', id, 'OPENSSL_ENGINES names the directory it is loaded from, and that file cannot be checked',
+    throw nativeObjects().uncheckable(o.ctx, 'OpenSSL engine', id, 'OPENSSL_ENGINES names the directory it is loaded from, and that file cannot be checked',
       'hint: name the engine by its path, or unset OPENSSL_ENGINES', o.restrictFile);
   }
   return plain();

@@ -3,7 +3,7 @@ import { REGISTER_FILE } from '../self-first.js';
 import type { Context } from '../context.js';
 import { replace } from './patch.js';
 import { generatedCode } from './generated.js';
-import { envNeedsSecnode, envWithSecnode, restoreSecnode } from './children.js';
+import { children } from '../lazy.js';
 import { optionRefused } from '../../src/errors.js';
 import { refusedStart } from '../../src/options.js';
 
@@ -21,11 +21,11 @@ function workerOptions(ctx: Context, shareEnv: unknown, options: WorkerOptions |
   if (Array.isArray(out.execArgv)) out.execArgv = withRegister(out.execArgv);
   if (out.env === shareEnv) {
     // The worker shares this process's environment: put back what secnode put there at start-up.
-    if (envNeedsSecnode(ctx, process.env)) restoreSecnode(ctx, process.env);
+    if (children().envNeedsSecnode(ctx, process.env)) children().restoreSecnode(ctx, process.env);
   } else if (out.env === undefined || out.env === null) {
-    if (envNeedsSecnode(ctx, process.env)) out.env = envWithSecnode(ctx, process.env);
+    if (children().envNeedsSecnode(ctx, process.env)) out.env = children().envWithSecnode(ctx, process.env);
   } else if (typeof out.env === 'object') {
-    out.env = envWithSecnode(ctx, out.env as Env);
+    out.env = children().envWithSecnode(ctx, out.env as Env);
   }
   return out;
 }
