@@ -1,5 +1,5 @@
 // Native code loaders beside process.dlopen: sqlite extensions, OpenSSL engines (crypto.setEngine, the
-// TLS engine options and the native SecureContext's methods) and node:ffi. A shared object passes the
+// TLS engine options, also through Node's fetch Agent, and the native SecureContext's methods) and node:ffi. A shared object passes the
 // check through its fd before it is mapped: a 0644 one never runs under RF (its constructor's marker
 // stays absent), a 0755 one works under RF+DI, and with no bits every call is exactly node's.
 import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
@@ -15,7 +15,19 @@ const SCRIPTS = {
 const { resolve } = require('node:path');
 const [how, name] = process.argv.slice(2);
 const file = resolve(name);
+/** Node's fetch Agent (its internals load at a Headers, or at a MessagePort's first message), with a TLS engine option. */
+async function fetchAgent(load) {
+  await load();
+  const S = (n) => globalThis[Symbol.for('undici.globalDispatcher.' + n)];
+  const Agent = (S(2) ?? S(1)).constructor;
+  await fetch('https://127.0.0.1:47613/', { dispatcher: new Agent({ connect: { clientCertEngine: file } }) }).catch((e) => {
+    if (String(e.cause?.code).startsWith('ERR_SECNODE_')) throw e.cause;
+  });
+}
+(async () => {
 try {
+  if (how === 'fetch-agent') await fetchAgent(async () => new Headers());
+  if (how === 'port-agent') await fetchAgent(() => new Promise((done) => { const { port1, port2 } = new MessageChannel(); port1.onmessage = () => { port1.close(); done(); }; port2.postMessage(1); }));
   if (how === 'sqlite') { const { DatabaseSync } = require('node:sqlite'); new DatabaseSync(':memory:', { allowExtension: true }).loadExtension(file); }
   if (how === 'sqlite-entry') { const { DatabaseSync } = require('node:sqlite'); new DatabaseSync(':memory:', { allowExtension: true }).loadExtension(file, 'sqlite3_point_init'); }
   if (how === 'setEngine') require('node:crypto').setEngine(file);
@@ -31,6 +43,7 @@ try {
 }
 const m = process.env.ADDON_MARKER;
 console.log('ran', fs.existsSync(m) ? fs.readFileSync(m, 'utf8').trim().split('\\n').join(',') : '-');
+})();
 `,
 } as const;
 
@@ -61,6 +74,9 @@ const APIS: readonly Api[] = [
   { how: 'tls-option', since: 20 },
   { how: 'tls-native', since: 20 },
   { how: 'https-agent', since: 20 },
+  // No builtin load a hook sees: Node's fetch internals, loaded by a global or by a MessagePort's message.
+  { how: 'fetch-agent', since: 20 },
+  { how: 'port-agent', since: 22 }, // Node 20's MessagePort events do not load them
   { how: 'ffi-dlopen', since: 26, flags: ['--experimental-ffi'] },
   { how: 'ffi-class', since: 26, flags: ['--experimental-ffi'] },
 ];

@@ -16,6 +16,7 @@ import { guardBindings, guardInspector, refuseUnsafeOptions } from './options.js
 import { guardCrypto, guardFfi, guardSqlite, guardTlsEngines } from './native.js';
 import { guardWorkers } from './workers.js';
 import { ownRequire as require } from '../../src/own-require.js';
+import { enforcingRule } from '../../src/policy.js';
 
 /** Guards for builtins, by name, applied once to the builtin's exports object. */
 const BUILTIN_GUARDS: Readonly<Record<string, (ctx: Context, exports: Record<string, unknown>) => void>> = {
@@ -30,10 +31,7 @@ const BUILTIN_GUARDS: Readonly<Record<string, (ctx: Context, exports: Record<str
   ffi: guardFfi,
 };
 
-/**
- * Guards that need no exports, run when one of these builtins first loads (the crypto guard runs them
- * too, so the async backend, which applies every guard at start-up, does not load these modules).
- */
+/** Guards that need no exports, run when one of these builtins first loads (and at start-up where tlsEnginesAtStart says). */
 const BUILTIN_TRIGGERS: Readonly<Record<string, (ctx: Context) => void>> = {
   tls: guardTlsEngines,
   https: guardTlsEngines,
@@ -57,6 +55,19 @@ function guardInspectors(ctx: Context, exports: Record<string, unknown>): void {
   guardInspectorSession(ctx, exports);
 }
 
+/**
+ * Whether the TLS engine guard goes in at start-up. A native SecureContext can be made with no builtin load a
+ * hook sees: Node's fetch internals load at a `Headers` or `WebSocket`, or at a MessagePort's first message, and
+ * their Agent (reachable at Symbol.for('undici.globalDispatcher.1')) takes `clientCertEngine`. So wherever an
+ * engine load is refused (RF) or recorded, the guard is there from the start; on the async backend every guard
+ * is (Node 20 reaches the class through its crypto binding, without loading tls). With nothing to refuse or
+ * record the guard would change nothing: it waits for tls, https, http2 to load, and a program that only uses
+ * crypto never loads tls for it.
+ */
+function tlsEnginesAtStart(ctx: Context, backend: Backend): boolean {
+  return backend !== 'sync-hooks' || enforcingRule('file', ctx.bits, ctx.settings.forced) !== null || ctx.auditor.active;
+}
+
 /** Patches a builtin's exports when it is first loaded. */
 export type OnBuiltin = (name: string) => void;
 
@@ -69,6 +80,7 @@ export function installGuards(ctx: Context, backend: Backend, main: boolean, hoo
   guardExecve(ctx);
   guardGeneratedGlobals(ctx);
   guardShadowRealm(ctx);
+  if (tlsEnginesAtStart(ctx, backend)) guardTlsEngines(ctx);
   const done = new Set<string>();
   const onBuiltin: OnBuiltin = (raw) => {
     const name = raw.startsWith('node:') ? raw.slice(5) : raw;

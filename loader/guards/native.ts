@@ -108,7 +108,6 @@ export function guardCrypto(ctx: Context, exports: Record<string, unknown>): voi
   wrapMethod(exports, 'setEngine', (original) => function setEngine(this: unknown, ...args: unknown[]) {
     return engine(o, args[0], (id) => Reflect.apply(original, this, [id, ...args.slice(1)]), () => Reflect.apply(original, this, args));
   });
-  guardTlsEngines(ctx);
 }
 
 /** Runs `f` with deprecation warnings off (Node checks `process.noDeprecation` when it emits one). */
