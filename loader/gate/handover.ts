@@ -50,6 +50,11 @@ export function hasUserAsyncHooks(): boolean {
   return userAsyncHooks;
 }
 
+/** True once the program registered hooks of its own (sync or async): every load must then pass through the chain. */
+export function hasProgramHooks(): boolean {
+  return watching || userAsyncHooks;
+}
+
 /** Whether two sources (strings or byte arrays) hold the same bytes. */
 export function sameBytes(a: unknown, b: unknown): boolean {
   if (a === b) return true;
