@@ -35,6 +35,8 @@ interface Case {
   readonly syncOnly?: boolean;
 }
 
+/** How many stack depths the full-stack case tries. */
+const DEPTHS = 300;
 const NO_CJS = `console.log('${NO}');\n`;
 const NO_ESM = `console.log('${NO}');\nexport default 1;\n`;
 
@@ -78,6 +80,28 @@ const CASES: readonly Case[] = [
     },
     refused: ['no.mjs'], entry: 'main.js',
     rf: ['ok ran', 'loaded ./ok.js', `import caught ${DENIED}`],
+  },
+  {
+    // A program that recurses to the stack's limit around require: wherever the stack runs out while the hook is
+    // off, it is back before the program can catch the error. After each depth, require(esm) of a module that
+    // imports a refused file (a new URL each time) must be refused.
+    name: 'requires at every depth up to a full stack, each followed by require(esm) of a refused graph',
+    syncOnly: true,
+    files: {
+      'main.js': "const target = require('node:path').join(__dirname, 'ok.js');\n"
+        + 'let deepest = 0; let loaded = 0; let refused = 0; const other = [];\n'
+        + 'function dive(n, stop) {\n  deepest = Math.max(deepest, n);\n  if (n < stop) return dive(n + 1, stop);\n'
+        + '  try { delete require.cache[target]; require(target); loaded++; } catch (e) { if (!(e instanceof RangeError)) throw e; }\n}\n'
+        + 'try { dive(0, Infinity); } catch {}\nconst max = deepest;\n'
+        + `for (let k = 0; k < ${DEPTHS}; k++) {\n`
+        + '  try { dive(0, max - k); } catch (e) { if (!(e instanceof RangeError)) throw e; }\n'
+        + "  try { require(`./e${k}.mjs`); } catch (e) { if (e.code === 'ERR_SECNODE_EXEC_DENIED') refused++; else other.push(e.code); }\n}\n"
+        + "console.log('loaded at depth', loaded > 0, 'refused', refused, 'other', other.length);\n",
+      'ok.js': 'module.exports = 1;\n', 'no.mjs': NO_ESM,
+      ...Object.fromEntries(Array.from({ length: DEPTHS }, (_, k) => [`e${k}.mjs`, `import './no.mjs?${k}';\n`])),
+    },
+    refused: ['no.mjs'], entry: 'main.js',
+    rf: [`loaded at depth true refused ${DEPTHS} other 0`],
   },
   {
     name: 'a program fs.readFileSync that supplies other code for a file',

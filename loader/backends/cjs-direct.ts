@@ -7,7 +7,7 @@
 import type { Context } from '../context.js';
 import { gateFile } from '../gate/gate.js';
 import { handOverCommonJs, hasProgramHooks } from '../gate/handover.js';
-import { hooksBack, setHooksAside } from '../gate/hooks-aside.js';
+import { hooksBack, setHooksAside, type HookSwitch } from '../gate/hooks-aside.js';
 import { ownLoad } from '../gate/own-load.js';
 import { subjectOf } from '../gate/subject.js';
 import { wrapMethod } from '../guards/patch.js';
@@ -36,7 +36,7 @@ function ownValue(target: object, key: PropertyKey): unknown {
  * the checked bytes answering the handler's read. Every other load (and every load once the program
  * registers hooks of its own, or patches what the handler reaches) takes the hook as before.
  */
-export function installDirectCommonJs(ctx: Context, hooks: { off(): void; on(): void }): void {
+export function installDirectCommonJs(ctx: Context, hooks: HookSwitch): void {
   const Module = ownRequire('node:module') as ModuleApi;
   const fs = ownRequire('node:fs') as Record<string, unknown>;
   const { isProxy } = (ownRequire('node:util') as typeof import('node:util')).types;
@@ -74,11 +74,12 @@ export function installDirectCommonJs(ctx: Context, hooks: { off(): void; on(): 
   wrapMethod(Module._extensions, '.js', (handler) => function (this: unknown, ...args: unknown[]) {
     const [module, filename] = args;
     if (!direct(module, filename)) return Reflect.apply(handler, this, args);
-    setHooksAside(hooks.off, hooks.on);
+    setHooksAside(hooks);
     reading = filename as string;
     try {
       return Reflect.apply(handler as Fn, this, args);
     } finally {
+      // At the depth where the spare copy went on: this is where a put-back that failed deeper succeeds.
       reading = undefined;
       hooksBack();
     }

@@ -89,6 +89,10 @@ export function installSyncHooks(ctx: Context, onBuiltin: OnBuiltin): void {
   let handle = registerHooks(hooks);
   // Without records (whose parents come from the resolve hook), CommonJS files skip Node's hook machinery.
   if (!ctx.auditor.active) {
-    installDirectCommonJs(ctx, { off: () => handle.deregister(), on: () => { handle = registerHooks(hooks); } });
+    installDirectCommonJs(ctx, {
+      off: () => handle.deregister(),
+      on: () => { handle = registerHooks(hooks); },
+      spare: () => registerHooks(hooks).deregister(),
+    });
   }
 }

@@ -2,16 +2,32 @@
 // (backends/cjs-direct.ts), and put back by whichever comes first: that read or the module's compile.
 let putBack: (() => void) | undefined;
 
-/** Takes the hook off (`off`) until `hooksBack` runs `on`. */
-export function setHooksAside(off: () => void, on: () => void): void {
-  off();
-  putBack = on;
+/** How the hook is taken off and put back; `spare` puts a second copy on and takes it off again. */
+export interface HookSwitch {
+  off(): void;
+  on(): void;
+  spare(): void;
 }
 
-/** Puts the hook back if it is off (before any program code can run). */
+/** One frame more than `hooksBack` takes, so that the spare copy is put on deeper in the stack than the hook ever is. */
+function trySpare(hooks: HookSwitch): void {
+  hooks.spare();
+}
+
+/**
+ * Takes the hook off until `hooksBack` runs. Putting a spare copy on first, one frame deeper, makes sure that
+ * with the stack nearly full (a program recursing to its limit) putting the hook back is not the step that fails.
+ */
+export function setHooksAside(hooks: HookSwitch): void {
+  trySpare(hooks);
+  hooks.off();
+  putBack = hooks.on;
+}
+
+/** Puts the hook back if it is off (before any program code can run); if that throws, it stays due and is tried again. */
 export function hooksBack(): void {
   const on = putBack;
   if (on === undefined) return;
-  putBack = undefined;
   on();
+  putBack = undefined;
 }
