@@ -7,7 +7,7 @@
 import type { Context } from '../context.js';
 import { gateFile } from '../gate/gate.js';
 import { handOverCommonJs, hasProgramHooks } from '../gate/handover.js';
-import { hooksBack, setHooksAside, type HookSwitch } from '../gate/hooks-aside.js';
+import { asideFor, hooksBack, setHooksAside, type HookSwitch } from '../gate/hooks-aside.js';
 import { ownLoad } from '../gate/own-load.js';
 import { subjectOf } from '../gate/subject.js';
 import { wrapMethod } from '../guards/patch.js';
@@ -45,18 +45,18 @@ export function installDirectCommonJs(ctx: Context, hooks: HookSwitch): void {
   // secnode's own `_compile` guard (guards/compile.ts, installed before): it puts the hook back.
   const compile = ownValue(proto, '_compile');
   if (kFormat === undefined || typeof compile !== 'function' || typeof Module._extensions['.js'] !== 'function') return;
-  let reading: string | undefined;
   wrapMethod(fs, 'readFileSync', (real) => function readFileSync(this: unknown, ...args: unknown[]) {
-    const filename = reading;
+    const filename = asideFor();
     if (filename !== undefined) {
-      reading = undefined;
       hooksBack();
-      if (args[0] === filename && args[1] === 'utf8') {
-        const source = gateFile(ctx, filename, subjectOf(ctx, filename, 'require'), undefined, true);
-        if (source !== undefined) {
-          handOverCommonJs(filename, source);
-          return source;
-        }
+      // Node's read of the module, `(filename, 'utf8')`. Whatever else a Node might read here is what it compiles:
+      // it is checked and read from the fd all the same.
+      const file = typeof args[0] === 'string' ? args[0] : filename;
+      const subject = subjectOf(ctx, file, 'require');
+      const source = args[1] === 'utf8' ? gateFile(ctx, file, subject, undefined, true) : gateFile(ctx, file, subject);
+      if (source !== undefined) {
+        if (typeof source === 'string') handOverCommonJs(file, source);
+        return source;
       }
     }
     return Reflect.apply(real, this, args);
@@ -64,7 +64,7 @@ export function installDirectCommonJs(ctx: Context, hooks: HookSwitch): void {
   const ours = fs.readFileSync;
   /** Nothing the program set lies on the handler's steps up to the read or the compile. */
   const direct = (module: unknown, filename: unknown): boolean => {
-    if (typeof filename !== 'string' || reading !== undefined || ownLoad() || hasProgramHooks()) return false;
+    if (typeof filename !== 'string' || asideFor() !== undefined || ownLoad() || hasProgramHooks()) return false;
     if (typeof module !== 'object' || module === null || isProxy(module) || Object.getPrototypeOf(module) !== proto) return false;
     // The handler reads and writes the module's format: no accessor for it on the module or its prototypes.
     const format = Object.getOwnPropertyDescriptor(module, kFormat);
@@ -74,13 +74,11 @@ export function installDirectCommonJs(ctx: Context, hooks: HookSwitch): void {
   wrapMethod(Module._extensions, '.js', (handler) => function (this: unknown, ...args: unknown[]) {
     const [module, filename] = args;
     if (!direct(module, filename)) return Reflect.apply(handler, this, args);
-    setHooksAside(hooks);
-    reading = filename as string;
+    setHooksAside(hooks, filename as string);
     try {
       return Reflect.apply(handler as Fn, this, args);
     } finally {
       // At the depth where the spare copy went on: this is where a put-back that failed deeper succeeds.
-      reading = undefined;
       hooksBack();
     }
   });
