@@ -10,16 +10,16 @@ import { subjectOf } from '../gate/subject.js';
 import { gateSupplied } from '../gate/supplied.js';
 import { parseNodeVersion, takesFreshLoadResults } from '../../src/node-features.js';
 import { ownRequire } from '../../src/own-require.js';
+import { installDirectCommonJs } from './cjs-direct.js';
 
 interface LoadResult { format?: string | null | undefined; source?: unknown; shortCircuit?: boolean }
 interface LoadContext { format?: string | null | undefined; conditions?: readonly string[] }
 interface ResolveContext { parentURL?: string | undefined }
-interface Hooks {
-  registerHooks(hooks: {
-    resolve?: (s: string, c: ResolveContext, n: (s: string, c: ResolveContext) => { url: string }) => { url: string };
-    load: (url: string, c: LoadContext, n: (url: string, c: LoadContext) => LoadResult) => LoadResult;
-  }): unknown;
+interface SyncHooks {
+  resolve?: (s: string, c: ResolveContext, n: (s: string, c: ResolveContext) => { url: string }) => { url: string };
+  load: (url: string, c: LoadContext, n: (url: string, c: LoadContext) => LoadResult) => LoadResult;
 }
+interface Hooks { registerHooks(hooks: SyncHooks): { deregister(): void } }
 
 /** Formats the hooks pass through: data (never checked) and addons (checked by the process.dlopen guard). */
 export const DATA_FORMATS: ReadonlySet<unknown> = new Set(['json', 'builtin', 'addon']);
@@ -44,7 +44,7 @@ export function installSyncHooks(ctx: Context, onBuiltin: OnBuiltin): void {
   const { registerHooks } = ownRequire('node:module') as Hooks;
   const parents = new Map<string, string>();
   const hardened = ctx.settings.forced.hardenGenerated;
-  registerHooks({
+  const hooks: SyncHooks = {
     ...(ctx.auditor.active ? {
       resolve(specifier, context, nextResolve) {
         const result = nextResolve(specifier, context);
@@ -85,5 +85,14 @@ export function installSyncHooks(ctx: Context, onBuiltin: OnBuiltin): void {
       handOverAll(filename, result.format, source);
       return { ...result, source };
     },
-  });
+  };
+  let handle = registerHooks(hooks);
+  // Without records (whose parents come from the resolve hook), CommonJS files skip Node's hook machinery.
+  if (!ctx.auditor.active) {
+    installDirectCommonJs(ctx, {
+      off: () => handle.deregister(),
+      on: () => { handle = registerHooks(hooks); },
+      spare: () => registerHooks(hooks).deregister(),
+    });
+  }
 }

@@ -5,11 +5,13 @@ import { isTypeStripped } from './supplied.js';
 const handed = new Map<string, unknown>();
 let watching = false;
 let userAsyncHooks = false;
-let lastCommonJs: { filename: string; source: string } | undefined;
+let lastFile: string | undefined;
+let lastSource: string | undefined;
 
 /** Remembers the CommonJS source just given for `filename` (Node compiles it right after). */
 export function handOverCommonJs(filename: string, source: string): void {
-  lastCommonJs = { filename, source };
+  lastFile = filename;
+  lastSource = source;
 }
 
 /**
@@ -17,10 +19,11 @@ export function handOverCommonJs(filename: string, source: string): void {
  * TypeScript, Node's type stripping of it); forgets it.
  */
 export function takeCommonJs(filename: string, content: unknown): boolean {
-  const mine = lastCommonJs;
-  lastCommonJs = undefined;
-  return mine !== undefined && mine.filename === filename
-    && (mine.source === content || isTypeStripped(filename, mine.source, content));
+  const file = lastFile;
+  const source = lastSource;
+  lastFile = undefined;
+  lastSource = undefined;
+  return source !== undefined && file === filename && (source === content || isTypeStripped(filename, source, content));
 }
 
 /** Remembers the source given for a file while a verifier above secnode's hook is watching. */
@@ -48,6 +51,11 @@ export function noteUserAsyncHooks(): void {
 /** True once the program registered async hooks: their results must reach secnode's sync hook. */
 export function hasUserAsyncHooks(): boolean {
   return userAsyncHooks;
+}
+
+/** True once the program registered hooks of its own (sync or async): every load must then pass through the chain. */
+export function hasProgramHooks(): boolean {
+  return watching || userAsyncHooks;
 }
 
 /** Whether two sources (strings or byte arrays) hold the same bytes. */

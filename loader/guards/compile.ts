@@ -4,6 +4,7 @@ import type { Context } from '../context.js';
 import { generatedCode } from './generated.js';
 import { gateSupplied } from '../gate/supplied.js';
 import { takeCommonJs, takeStartInputCompile } from '../gate/handover.js';
+import { hooksBack } from '../gate/hooks-aside.js';
 import { wrapMethod } from './patch.js';
 import { ownRequire } from '../../src/own-require.js';
 
@@ -25,6 +26,8 @@ function attribute(ctx: Context, content: unknown, filename: string): void {
 export function guardCompile(ctx: Context): void {
   const proto = (ownRequire('node:module') as { prototype: object }).prototype;
   wrapMethod(proto, '_compile', (original) => function _compile(this: unknown, ...args: unknown[]) {
+    // A source Node had before secnode's direct CommonJS read (backends/cjs-direct.ts): the hook goes back first.
+    hooksBack();
     const [content, filename] = args;
     if (!ownLoad()) attribute(ctx, content, String(filename));
     return Reflect.apply(original, this, args);
