@@ -67,7 +67,11 @@ describe.each(nodes())('$name ($backend): secnode\'s hooks thread starts when it
     expect(threads(r.stdout)).toBe(plain);
   });
 
-  it.each([
+  // On the sync backend secnode starts no thread either way, and a run with an engine guard at start (RF, an audit
+  // sink) loads tls, whose start-up may add a thread of Node's: the counts below are the async backend's.
+  const async = n.backend === 'async-hooks+cjs';
+
+  it.runIf(async).each([
     { what: 'an audit sink', policy: 'none' as Policy, env: { SECNODE_AUDIT: 'file:/dev/null' } },
     { what: 'SECNODE_RESTRICT_FILE', policy: 'none' as Policy, env: { SECNODE_RESTRICT_FILE: '1' } },
     { what: 'SECNODE_HARDEN_GENERATED', policy: 'none' as Policy, env: { SECNODE_HARDEN_GENERATED: '1' } },
@@ -77,7 +81,7 @@ describe.each(nodes())('$name ($backend): secnode\'s hooks thread starts when it
     expect(threads(underSecnode(n, ['threads.cjs'], policy, env))).toBe(nodeThreads(n, ['threads.cjs']) + own);
   });
 
-  it.each([
+  it.runIf(async).each([
     { what: 'an .mjs entry', args: ['entry.mjs'] },
     { what: 'a .js entry in a "type": "module" package', args: ['typed/main.js'] },
     { what: 'an --import preload', args: ['--import', './esm.mjs', 'threads.cjs'] },

@@ -1,5 +1,5 @@
 // CommonJS layer (Node without working sync hooks): require() compiles the bytes read from the checked fd.
-import { ownLoad } from '../gate/own-load.js';
+import { ownFileLoad } from '../gate/own-load.js';
 import { handOverCommonJs } from '../gate/handover.js';
 import type { Context } from '../context.js';
 import { gateFile } from '../gate/gate.js';
@@ -36,7 +36,7 @@ export function installCjsLayer(ctx: Context, waiting?: SecnodeThread): void {
     const original = Module._extensions[ext];
     if (original === undefined) continue;
     Module._extensions[ext] = function secnodeCheckedLoad(this: unknown, module, filename) {
-      if (ownLoad()) return Reflect.apply(original, this, [module, filename]);
+      if (ownFileLoad(filename)) return Reflect.apply(original, this, [module, filename]);
       const parent = ctx.auditor.active ? module.parent?.filename : undefined;
       const subject = subjectOf(ctx, filename, module.id === '.' ? 'entry' : 'require');
       const source = gateFile(ctx, filename, subject, parent, true);

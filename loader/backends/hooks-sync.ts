@@ -1,6 +1,6 @@
 // Backend for Node with working synchronous hooks (22.22.3+, 24+): module.registerHooks.
 import { pathOfFileUrl } from '../../src/file-url.js';
-import { ownLoad } from '../gate/own-load.js';
+import { ownFileLoad, ownLoad } from '../gate/own-load.js';
 import type { Context } from '../context.js';
 import { gateFile, gateGenerated } from '../gate/gate.js';
 import { previewGenerated } from '../guards/generated-preview.js';
@@ -54,7 +54,7 @@ export function installSyncHooks(ctx: Context, onBuiltin: OnBuiltin): void {
     } : {}),
     load(url, context, nextLoad) {
       if (url.startsWith('node:')) onBuiltin(url);
-      if (!url.startsWith('file:') || ownLoad()) {
+      if (!url.startsWith('file:') || (ownLoad() && ownFileLoad(pathOfFileUrl(url)))) {
         if (hardened && !url.startsWith('node:')) gateGenerated(ctx, url.slice(0, 64));
         else if (!url.startsWith('node:') && !url.startsWith('file:')) previewGenerated(ctx, url.slice(0, 64), [url]);
         return nextLoad(url, context);

@@ -1,5 +1,5 @@
 // Code attributed to a file runs only if that file passes the check: Module.prototype._compile.
-import { ownLoad } from '../gate/own-load.js';
+import { ownFileLoad } from '../gate/own-load.js';
 import type { Context } from '../context.js';
 import { generatedCode } from './generated.js';
 import { gateSupplied } from '../gate/supplied.js';
@@ -29,7 +29,7 @@ export function guardCompile(ctx: Context): void {
     // A source Node had before secnode's direct CommonJS read (backends/cjs-direct.ts): the hook goes back first.
     hooksBack();
     const [content, filename] = args;
-    if (!ownLoad()) attribute(ctx, content, String(filename));
+    if (!ownFileLoad(String(filename))) attribute(ctx, content, String(filename));
     return Reflect.apply(original, this, args);
   });
 }
