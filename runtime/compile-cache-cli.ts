@@ -3,24 +3,17 @@
 // everything in it the operator's, with no group or other write, so that under RF the launcher keeps the cache
 // on for a service that could change none of it (src/sealed-dir.ts has the rule; docs/performance.md why).
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { readSecurebits } from '../src/kernel.js';
-import { decodeBits } from '../src/securebits.js';
-import { unsealedWhy } from '../src/sealed-dir.js';
-
-/** The install's owner: who, besides root, may make what secnode trusts as code. */
-const OWNER = statSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'loader', 'shared-code.cjs')).uid;
+import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import { strictCache } from '../loader/code-cache.js';
+import { installOwner, unsealedWhy } from '../src/sealed-dir.js';
 
 /** Why this process may not make or seal a cache (not root or the install's owner, or under enforcement), or undefined. */
 function refusedWhy(): string | undefined {
   const euid = process.geteuid?.() ?? 0;
-  if (euid !== 0 && euid !== OWNER) return `only the install's owner (uid ${OWNER}) or root makes a sealed compile cache (you are uid ${euid})`;
-  const bits = decodeBits(readSecurebits());
-  if (bits.restrictFile || bits.denyInteractive || process.env.SECNODE_RESTRICT_FILE === '1' || process.env.SECNODE_DENY_INTERACTIVE === '1') {
-    return 'run it without enforcement (the cache is the operator\'s, made from the files the service will run)';
-  }
+  const owner = installOwner();
+  if (euid !== 0 && euid !== owner) return `only the install's owner (uid ${owner}) or root makes a sealed compile cache (you are uid ${euid})`;
+  if (strictCache(false)) return 'run it without enforcement (the cache is the operator\'s, made from the files the service will run)';
   return undefined;
 }
 
@@ -75,10 +68,11 @@ function seal(dir: string): number {
     }
   }
   // Seen as a service that owns none of it: only the parents can still fail (the operator fixes those).
-  const why = unsealedWhy(real, OWNER);
+  const owner = installOwner();
+  const why = unsealedWhy(real, owner);
   const ownWrite = 'the running user could change it';
   if (why !== undefined && !why.startsWith(ownWrite)) throw new Error(`${real} cannot be sealed: ${why}`);
-  const who = OWNER === 0 ? 'is not root' : `is neither root nor uid ${OWNER}`;
+  const who = owner === 0 ? 'is not root' : `is neither root nor uid ${owner}`;
   process.stdout.write(`sealed ${real}: ${count} entries. Under RF the launcher keeps Node's compile cache on for a service started `
     + `with NODE_COMPILE_CACHE=${real} that ${who}, or that reads it from a read-only mount (Node reads only the entries made by the service's own user: warm with --user).\n`);
   return 0;

@@ -70,7 +70,7 @@ export function unsealedWhy(path: string, owner: number): string | undefined {
 }
 
 /** The install's owner: the owner of secnode's own code (this file, or the bundle it is part of). */
-function installOwner(): number {
+export function installOwner(): number {
   return statSync(fileURLToPath(import.meta.url)).uid;
 }
 

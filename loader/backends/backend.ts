@@ -20,10 +20,10 @@ export function installBackend(ctx: Context, data: ContextData, main: boolean): 
   } else {
     // Only secnode's hooks run in its thread until the program registers its own (guards/hooks.ts guards
     // it then), unless loader modules (`--loader`) run there from the start.
-    const loaders = [...preloadOptions(splitNodeOptions(process.env.NODE_OPTIONS ?? '')), ...preloadOptions(process.execArgv)]
-      .some((p) => p.flag === 'loader');
+    const tokens = [...splitNodeOptions(process.env.NODE_OPTIONS ?? ''), ...process.execArgv];
+    const loaders = preloadOptions(tokens).some((p) => p.flag === 'loader');
     thread = new SecnodeThread(data, loaders);
-    const waits = threadMayWait(ctx, data, main, loaders);
+    const waits = !loaders && threadMayWait(ctx, data, main, tokens);
     installCjsLayer(ctx, waits ? thread : undefined);
     if (!waits) thread.start();
   }

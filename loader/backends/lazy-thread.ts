@@ -2,7 +2,6 @@
 // its own (about 45 ms on Node 20), and only ES modules need it: a run where nothing can be refused or
 // recorded starts it just before the first ES module comes near; every other run starts it at once.
 import { esmLoaderAtStart, mayLoadEsm } from '../../src/module-format.js';
-import { splitNodeOptions } from '../../src/preloads.js';
 import { ownRequire } from '../../src/own-require.js';
 import type { Context, ContextData } from '../context.js';
 
@@ -36,11 +35,11 @@ export class SecnodeThread {
 
 /**
  * Whether the thread may wait for the first ES module: the main thread of a CommonJS entry run by the
- * preload, with nothing to refuse or record (no exec bit, nothing forced, no audit sink or subscriber) and
- * no `--loader` modules. Anything else could let an ES module load unseen where that is visible.
+ * preload, with nothing to refuse or record (no exec bit, nothing forced, no audit sink or subscriber), and
+ * nothing in the start options (`tokens`: NODE_OPTIONS and execArgv) that brings Node's ES module loader in.
+ * Anything else could let an ES module load unseen where that is visible. (`--loader` modules: the caller.)
  */
-export function threadMayWait(ctx: Context, data: ContextData, main: boolean, loaders: boolean): boolean {
-  const { forced } = ctx.settings;
-  if (!main || data.entry === undefined || loaders || ctx.enforcing || forced.hardenGenerated || ctx.auditor.active) return false;
-  return !esmLoaderAtStart(data.entry, [...splitNodeOptions(process.env.NODE_OPTIONS ?? ''), ...process.execArgv]);
+export function threadMayWait(ctx: Context, data: ContextData, main: boolean, tokens: readonly string[]): boolean {
+  if (!main || data.entry === undefined || ctx.enforcing || ctx.settings.forced.hardenGenerated || ctx.auditor.active) return false;
+  return !esmLoaderAtStart(data.entry, tokens);
 }

@@ -38,16 +38,18 @@ export function guardHookRegistration(ctx: Context, data: ContextData, thread: S
   };
   let guarded = false;
   replace(api, 'register', function secnodeRegister(this: unknown, ...args: unknown[]) {
-    if (!guarded && thread === undefined) {
-      // The program starts a hooks thread: secnode's own async hooks go first in it, so the program's
-      // hooks module and everything it imports load through secnode's gate (and secnode guards that thread).
-      Reflect.apply(register, api, [new URL('./hooks-async.cjs', import.meta.url), { data }]);
-    } else if (!guarded && thread !== undefined && !thread.started) {
-      // secnode's thread was waiting for the first ES module: it starts now, guarded, before the program's hooks.
-      thread.start(true);
-    } else if (!guarded) {
-      // The thread secnode started (async backend) is about to run program code: guard it first.
-      Reflect.apply(register, api, [new URL('./hooks-guard.cjs', import.meta.url), { data }]);
+    if (!guarded) {
+      if (thread === undefined) {
+        // The program starts a hooks thread: secnode's own async hooks go first in it, so the program's
+        // hooks module and everything it imports load through secnode's gate (and secnode guards that thread).
+        Reflect.apply(register, api, [new URL('./hooks-async.cjs', import.meta.url), { data }]);
+      } else if (!thread.started) {
+        // secnode's thread was waiting for the first ES module: it starts now, guarded, before the program's hooks.
+        thread.start(true);
+      } else {
+        // The thread secnode started (async backend) is about to run program code: guard it first.
+        Reflect.apply(register, api, [new URL('./hooks-guard.cjs', import.meta.url), { data }]);
+      }
     }
     guarded = true;
     const handle = Reflect.apply(register, this, args);
