@@ -54,12 +54,14 @@ export function hasSafeSyncHooks(v: NodeVersion): boolean {
 }
 
 /**
- * A sync `load` hook may return a fresh `{ format, source }` object from Node 24; every 22.x crashes the same graph
- * as above unless the hook spreads Node's own result (`{ ...next, source }`, which reads each file twice). See the
- * load hook contract: https://nodejs.org/api/module.html#synchronous-hooks-accepted-by-moduleregisterhooks
+ * Node 22's ESM loader runs a CommonJS file reached by `import` through `Module._load` only when the load result
+ * says `shouldBeReloadedByCJSLoader` (its default load sets it, with `responseURL`, for every `file:` URL); a
+ * result without it runs the file through the ESM loader's own CommonJS path, where ESM → CJS → require(ESM that
+ * imports a builtin) fails with ERR_VM_MODULE_LINK_FAILURE. So on 22 a hook's own result carries both fields as
+ * Node's would; Node 24 dropped them (measured on 22.23, 24.22, 26.12).
  */
-export function takesFreshLoadResults(v: NodeVersion): boolean {
-  return atLeast(v, 24);
+export function loadResultsNameReload(v: NodeVersion): boolean {
+  return v.major === 22;
 }
 
 /**

@@ -8,11 +8,13 @@ import type { OnBuiltin } from '../guards/guards.js';
 import { handOver, handOverCommonJs, hasUserAsyncHooks, sameBytes } from '../gate/handover.js';
 import { subjectOf } from '../gate/subject.js';
 import { gateSupplied } from '../gate/supplied.js';
-import { parseNodeVersion, takesFreshLoadResults } from '../../src/node-features.js';
+import { loadResultsNameReload, parseNodeVersion } from '../../src/node-features.js';
 import { ownRequire } from '../../src/own-require.js';
 import { installDirectCommonJs } from './cjs-direct.js';
 
-interface LoadResult { format?: string | null | undefined; source?: unknown; shortCircuit?: boolean }
+interface LoadResult {
+  format?: string | null | undefined; source?: unknown; shortCircuit?: boolean; responseURL?: string; shouldBeReloadedByCJSLoader?: boolean;
+}
 interface LoadContext { format?: string | null | undefined; conditions?: readonly string[] }
 interface ResolveContext { parentURL?: string | undefined }
 interface SyncHooks {
@@ -25,12 +27,8 @@ interface Hooks { registerHooks(hooks: SyncHooks): { deregister(): void } }
 export const DATA_FORMATS: ReadonlySet<unknown> = new Set(['json', 'builtin', 'addon']);
 /** Formats whose source secnode can hand over without Node's own load step. */
 const CODE_FORMATS: ReadonlySet<string> = new Set(['module', 'commonjs', 'module-typescript', 'commonjs-typescript']);
-/**
- * Node 22 crashes some graphs when a sync load hook returns a fresh result object (takesFreshLoadResults in
- * src/node-features.ts): there, always spread Node's own result. Node 24+ takes fresh results, which saves reading
- * every file twice.
- */
-const freshResults = takesFreshLoadResults(parseNodeVersion(process.versions.node));
+/** Node 22 wants the fields its own load result carries on an `import` (loadResultsNameReload in src/node-features.ts). */
+const namesReload = loadResultsNameReload(parseNodeVersion(process.versions.node));
 
 function handOverAll(filename: string, format: unknown, source: string | Buffer): void {
   if (typeof source === 'string' && (format === undefined || format === 'commonjs' || format === 'commonjs-typescript')) {
@@ -64,12 +62,14 @@ export function installSyncHooks(ctx: Context, onBuiltin: OnBuiltin): void {
       const subject = subjectOf(ctx, filename, viaRequire ? 'require' : 'import');
       const format = context.format ?? undefined;
       const shortcut = viaRequire || (format !== undefined && CODE_FORMATS.has(format) && !hasUserAsyncHooks());
-      if (freshResults && shortcut && !DATA_FORMATS.has(format)) {
+      if (shortcut && !DATA_FORMATS.has(format)) {
         // The format is already known: skip Node's own read of the file, hand it the checked bytes.
         const source = gateFile(ctx, filename, subject, parents.get(url), true);
         if (source === undefined) return nextLoad(url, context);
         handOverAll(filename, format, source);
-        return { format, source, shortCircuit: true };
+        return namesReload && !viaRequire
+          ? { format, source, shortCircuit: true, responseURL: url, shouldBeReloadedByCJSLoader: format === 'commonjs' }
+          : { format, source, shortCircuit: true };
       }
       const result = nextLoad(url, context);
       if (DATA_FORMATS.has(result.format)) return result;

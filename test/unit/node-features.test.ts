@@ -1,6 +1,6 @@
 // The named Node-version facts in src/node-features.ts, at the edges of each threshold.
 import { describe, expect, it } from 'vitest';
-import { hasCryptoBindingSecureContext, hasModuleSyncCondition, hasSafeSyncHooks, parseNodeVersion, takesFreshLoadResults }
+import { hasCryptoBindingSecureContext, hasModuleSyncCondition, hasSafeSyncHooks, parseNodeVersion, loadResultsNameReload }
   from '../../src/node-features.js';
 
 const at = (version: string): ReturnType<typeof parseNodeVersion> => parseNodeVersion(version);
@@ -8,16 +8,16 @@ const at = (version: string): ReturnType<typeof parseNodeVersion> => parseNodeVe
 describe('Node-version flags', () => {
   it.each([
     ['20.19.0', false, false, true, false],
-    ['22.9.0', false, false, false, false],
-    ['22.10.0', false, false, false, true],
-    ['22.22.2', false, false, false, true],
-    ['v22.22.3', true, false, false, true],
+    ['22.9.0', false, true, false, false],
+    ['22.10.0', false, true, false, true],
+    ['22.22.2', false, true, false, true],
+    ['v22.22.3', true, true, false, true],
     ['23.11.0', false, false, false, true],
-    ['24.0.0', true, true, false, true],
-    ['26.1.0', true, true, false, true],
-  ] as const)('%s: sync hooks %s, fresh results %s, crypto binding %s, module-sync %s', (version, sync, fresh, crypto, moduleSync) => {
+    ['24.0.0', true, false, false, true],
+    ['26.1.0', true, false, false, true],
+  ] as const)('%s: sync hooks %s, reload field %s, crypto binding %s, module-sync %s', (version, sync, reload, crypto, moduleSync) => {
     expect(hasSafeSyncHooks(at(version))).toBe(sync);
-    expect(takesFreshLoadResults(at(version))).toBe(fresh);
+    expect(loadResultsNameReload(at(version))).toBe(reload);
     expect(hasCryptoBindingSecureContext(at(version))).toBe(crypto);
     expect(hasModuleSyncCondition(at(version))).toBe(moduleSync);
   });
