@@ -122,6 +122,15 @@ const CASES: readonly GraphCase[] = [
     victim: { file: 'victim.cjs', source: CJS_VICTIM }, argv: ['main.mjs'], refusal: 'caught',
     ok: ['victim ran', 'parent ran', 'loaded', 'main done'], denied: CAUGHT_OUT,
   },
+  {
+    // Node 22 runs the CommonJS file through Module._load only when the load result says so (src/node-features.ts).
+    name: 'require(esm) importing a builtin, from CommonJS imported by ESM', app: {
+      'main.mjs': tryImport('./bridge.cjs'),
+      'bridge.cjs': "require('../lib/victim.mjs');\nconsole.log('bridge ran');\n",
+    },
+    victim: { file: 'victim.mjs', source: "import { sep } from 'node:path';\nconsole.log('victim ran');\nexport default sep;\n" },
+    argv: ['main.mjs'], refusal: 'caught', ok: ['victim ran', 'bridge ran', 'loaded', 'main done'], denied: CAUGHT_OUT,
+  },
 ];
 
 /** The two ways secnode gets into a Node process. */
