@@ -29,6 +29,24 @@ const LAZY = {
 
 const ENTRIES = /[\\/](register|install|hooks-async|hooks-verifier|hooks-guard)\.ts$/;
 
+/**
+ * The modules secnode registers in Node's hooks thread (`module.register`) load the shared code through the
+ * CommonJS loader itself (createRequire), not through the `require` that thread's ES module loader gives a
+ * `.cjs` file: under `--experimental-default-type=module` (Node 20, 22) that one asks the thread for a
+ * `resolveSync` it does not have, and the thread fails to start.
+ */
+const HOOKS_MODULES = new Set(['hooks-async', 'hooks-guard', 'hooks-verifier']);
+const SHARED_REQUIRE = 'require("./shared.cjs")';
+const hooksModules = {
+  name: 'hooks-modules',
+  renderChunk(code, chunk) {
+    if (!HOOKS_MODULES.has(chunk.name)) return null;
+    if (!code.includes(SHARED_REQUIRE)) throw new Error(`${chunk.fileName}: no ${SHARED_REQUIRE} to route through the CommonJS loader`);
+    // One call in place of another on the same line: the source map's lines stay right (map: null keeps it).
+    return { code: code.replace(SHARED_REQUIRE, 'process.getBuiltinModule("node:module").createRequire(__filename)("./shared.cjs")'), map: null };
+  },
+};
+
 export default defineConfig({
   input: {
     register: 'loader/register.ts', 'code-cache': 'loader/code-cache.ts', install: 'loader/install.ts', 'hooks-async': 'loader/backends/hooks-async.ts',
@@ -36,6 +54,7 @@ export default defineConfig({
     ...Object.fromEntries(Object.entries(LAZY).map(([name, { entry }]) => [name, entry])),
   },
   platform: 'node',
+  plugins: [hooksModules],
   external: [/^node:/, 'koffi', 'source-map-support'],
   output: {
     dir: 'dist/loader',
