@@ -1,11 +1,9 @@
 // While secnode loads its own code (source-map-support, at the first refusal whose stack it maps), program code
 // can run inside that load: an accessor on Object.prototype for a property Node reads there. Only secnode's own
 // files pass unchecked during such a load; a module that code imports is gated as always.
-import { chmodSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { node, nodes, secnode } from './helpers/run.js';
-import { tempDir } from './helpers/sandbox.js';
+import { filesDir } from './helpers/sandbox.js';
 
 const FILES: Record<string, string> = {
   // kFormat is read on module objects as Node loads CommonJS, secnode's own modules included.
@@ -21,11 +19,9 @@ setTimeout(() => console.log('ran', globalThis.RAN ?? 0), 300);
   'no.mjs': 'globalThis.RAN = (globalThis.RAN ?? 0) + 1;\nexport {};\n',
 };
 
-let t: ReturnType<typeof tempDir>;
+let t: ReturnType<typeof filesDir>;
 beforeAll(() => {
-  t = tempDir('secnode-own-load-');
-  for (const [name, text] of Object.entries(FILES)) writeFileSync(join(t.dir, name), text, { mode: name.startsWith('no') ? 0o644 : 0o755 });
-  chmodSync(join(t.dir, 'no.mjs'), 0o644);
+  t = filesDir('secnode-own-load-', FILES, (name) => (name.startsWith('no') ? 0o644 : 0o755));
 });
 afterAll(() => t.remove());
 

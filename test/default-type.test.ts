@@ -3,11 +3,11 @@
 // own that fails (resolveSync is not implemented there), so secnode's hooks modules load their shared code
 // through the CommonJS loader. With no bits a run is node's run, a program's own `module.register`
 // included; under RF a 0644 module is refused where it is imported.
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { node, nodes, REGISTER, secnode, type NodeUnderTest, type Policy, type Run } from './helpers/run.js';
-import { tempDir } from './helpers/sandbox.js';
+import { filesDir } from './helpers/sandbox.js';
 
 const FLAG = '--experimental-default-type=module';
 const FILES: Record<string, string> = {
@@ -21,10 +21,9 @@ const FILES: Record<string, string> = {
   'victim.js': "console.log('victim ran');\nexport default 'victim';\n",
 };
 
-let t: ReturnType<typeof tempDir>;
+let t: ReturnType<typeof filesDir>;
 beforeAll(() => {
-  t = tempDir('secnode-default-type-');
-  for (const [name, text] of Object.entries(FILES)) writeFileSync(join(t.dir, name), text, { mode: 0o755 });
+  t = filesDir('secnode-default-type-', FILES);
 });
 afterAll(() => t.remove());
 

@@ -1,7 +1,7 @@
 // Real isolation for tests: a `noexec` tmpfs in a private mount namespace, and a real Landlock ruleset.
 // Both are built as argv prefixes, so they compose with `run()` (which puts `secnodectl exec` first).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -118,4 +118,15 @@ export function commandPath(name: string): string {
 export function tempDir(prefix: string): { dir: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A fresh temporary directory holding `files` (name → text), each written with `mode(name)` (0755 by default). */
+export function filesDir(prefix: string, files: Readonly<Record<string, string>>, mode: (name: string) => number = () => 0o755): { dir: string; remove(): void } {
+  const t = tempDir(prefix);
+  for (const [name, text] of Object.entries(files)) {
+    const path = join(t.dir, name);
+    writeFileSync(path, text);
+    chmodSync(path, mode(name));
+  }
+  return t;
 }
