@@ -43,7 +43,10 @@ const hooksModules = {
     if (!HOOKS_MODULES.has(chunk.name)) return null;
     if (!code.includes(SHARED_REQUIRE)) throw new Error(`${chunk.fileName}: no ${SHARED_REQUIRE} to route through the CommonJS loader`);
     // One call in place of another on the same line: the source map's lines stay right (map: null keeps it).
-    return { code: code.replace(SHARED_REQUIRE, 'process.getBuiltinModule("node:module").createRequire(__filename)("./shared.cjs")'), map: null };
+    // A Node without process.getBuiltinModule (18, outside the supported range, which runs as itself with no
+    // bits) has no --experimental-default-type either: the module's own require is the CommonJS loader's there.
+    const own = '(process.getBuiltinModule ? process.getBuiltinModule("node:module").createRequire(__filename) : require)("./shared.cjs")';
+    return { code: code.replace(SHARED_REQUIRE, own), map: null };
   },
 };
 
