@@ -37,8 +37,8 @@ beforeAll(() => {
 afterAll(() => t.remove());
 
 /** The probe's output through `door` under `policy`: its lines, and the loader files it saw. */
-function probe(n: NodeUnderTest, door: (typeof DOORS)[number], policy: Policy, what: string): { lines: string[]; loaded: string[]; show: string } {
-  const r = through(door, [join(t.dir, 'probe.js'), what], { node: n, policy, cwd: t.dir });
+function probe(n: NodeUnderTest, door: (typeof DOORS)[number], policy: Policy, what: string, env: NodeJS.ProcessEnv = {}): { lines: string[]; loaded: string[]; show: string } {
+  const r = through(door, [join(t.dir, 'probe.js'), what], { node: n, policy, cwd: t.dir, env });
   const lines = r.stdout.split('\n');
   const loaded = (lines.find((l) => l.startsWith('loaded:')) ?? '').split(' ').slice(1);
   return { lines, loaded, show: show(r) };
@@ -70,6 +70,16 @@ describe.each(nodes())('$name: lazily required chunks', (n) => {
     const ran = probe(n, DOORS[0] ?? expect.unreachable(), 'RF', 'addon 0755');
     expect(ran.lines, ran.show).toContain('loaded function');
     expect(ran.loaded, ran.show).toContain('native-objects.cjs');
+  });
+
+  // A chunk is secnode's own code, not code generated at run time: hardening does not refuse it.
+  it.each([
+    { what: 'spawn', out: 'status 126', chunk: 'children.cjs' },
+    { what: 'addon 0755', out: 'loaded function', chunk: 'native-objects.cjs' },
+  ])('RF with SECNODE_HARDEN_GENERATED=1: $what loads $chunk and behaves as without hardening', ({ what, out, chunk }) => {
+    const p = probe(n, DOORS[0] ?? expect.unreachable(), 'RF', what, { SECNODE_HARDEN_GENERATED: '1' });
+    expect(p.lines, p.show).toContain(out);
+    expect(p.loaded, p.show).toContain(chunk);
   });
 
   it('no bits: a 0644 addon loads as under node (through the native-objects chunk)', () => {

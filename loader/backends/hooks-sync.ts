@@ -1,6 +1,6 @@
 // Backend for Node with working synchronous hooks (22.22.3+, 24+): module.registerHooks.
 import { pathOfFileUrl } from '../../src/file-url.js';
-import { ownFileLoad, ownLoad } from '../gate/own-load.js';
+import { ownFileLoad } from '../gate/own-load.js';
 import type { Context } from '../context.js';
 import { gateFile, gateGenerated } from '../gate/gate.js';
 import { previewGenerated } from '../guards/generated-preview.js';
@@ -51,13 +51,19 @@ export function installSyncHooks(ctx: Context, onBuiltin: OnBuiltin): void {
       },
     } : {}),
     load(url, context, nextLoad) {
-      if (url.startsWith('node:')) onBuiltin(url);
-      if (!url.startsWith('file:') || (ownLoad() && ownFileLoad(pathOfFileUrl(url)))) {
-        if (hardened && !url.startsWith('node:')) gateGenerated(ctx, url.slice(0, 64));
-        else if (!url.startsWith('node:') && !url.startsWith('file:')) previewGenerated(ctx, url.slice(0, 64), [url]);
+      if (url.startsWith('node:')) {
+        onBuiltin(url);
+        return nextLoad(url, context);
+      }
+      if (!url.startsWith('file:')) {
+        // data:, and whatever a program's own hooks make of a URL: code with no file.
+        if (hardened) gateGenerated(ctx, url.slice(0, 64));
+        else previewGenerated(ctx, url.slice(0, 64), [url]);
         return nextLoad(url, context);
       }
       const filename = pathOfFileUrl(url);
+      // secnode's own files during its own load (a lazy chunk, the stack mapper): the interpreter, not code to check.
+      if (ownFileLoad(filename)) return nextLoad(url, context);
       const viaRequire = context.conditions?.includes('require') === true;
       const subject = subjectOf(ctx, filename, viaRequire ? 'require' : 'import');
       const format = context.format ?? undefined;
