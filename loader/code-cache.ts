@@ -133,9 +133,10 @@ export function runShared(stub: NodeJS.Module, id: string): void {
 /** At the first file load, with no bits: writes the cache this Node lacked, when the running user owns the install (once). */
 export function saveCodeCache(): void {
   const save = pendingSave;
+  if (save === undefined) return;
   pendingSave = undefined;
   try {
-    save?.();
+    save();
   } catch {
     // A read-only or full disk: the next start compiles from source again, as this one did.
   }

@@ -42,9 +42,6 @@ function refusal(ctx: Context, name: string, decision: Decision, result: CheckRe
     : execDenied(name, result.errno, ctx.hex, rule);
 }
 
-/** Until the first file load (where the code cache this Node lacked is written, once). */
-let firstLoad = true;
-
 /**
  * Opens a code file, checks its fd and returns the bytes read from that fd; throws when refused.
  * Returns undefined for a stream that may run (a pipe or FIFO path, permissive only: streams always
@@ -65,10 +62,7 @@ export function gateFile(ctx: Context, filename: string, subject: Subject, paren
     closeSync(fd);
     // The first file load is where the install owner's first start writes a cache its Node lacked: by then
     // the start and the load path are compiled, and V8 keeps them in the cache.
-    if (firstLoad) {
-      firstLoad = false;
-      saveCodeCache();
-    }
+    saveCodeCache(); // once: it forgets the save it made
   }
 }
 
