@@ -28,13 +28,14 @@ export function guardAddons(ctx: Context): void {
       throw nativeObjects().uncheckable(ctx, 'addon', filename, 'a name without a slash is looked up by the dynamic linker and cannot be checked',
         'hint: load the addon by its path', restrictFile);
     }
+    const objects = nativeObjects();
     const parent = (module as { parent?: { filename?: unknown } | null } | null)?.parent?.filename;
-    const flags = typeof rest[0] === 'number' ? rest[0] : nativeObjects().RTLD_LAZY;
+    const flags = typeof rest[0] === 'number' ? rest[0] : objects.RTLD_LAZY;
     let names: readonly string[] = [];
     let mapping = false;
     try {
       // Node reads `module` before it maps anything: with no module, map nothing of the addon's.
-      const object = module == null ? undefined : nativeObjects().openChecked(opener, filename, 'addon', typeof parent === 'string' ? parent : undefined, flags);
+      const object = module == null ? undefined : objects.openChecked(opener, filename, 'addon', typeof parent === 'string' ? parent : undefined, flags);
       if (object === undefined) return Reflect.apply(original, this, args);
       try {
         names = object.names;
@@ -45,15 +46,15 @@ export function guardAddons(ctx: Context): void {
       }
     } catch (err) {
       if (restrictFile !== null) {
-        if (err instanceof nativeObjects().NotMatchable) {
-          throw nativeObjects().uncheckable(ctx, 'addon', filename, `the libraries it needs cannot be checked: ${err.message}`,
+        if (err instanceof objects.NotMatchable) {
+          throw objects.uncheckable(ctx, 'addon', filename, `the libraries it needs cannot be checked: ${err.message}`,
             'hint: give each library the addon needs a DT_SONAME equal to the name it is needed by (see docs/threat-model.md, "Side doors": native addons)', restrictFile);
         }
-        throw nativeObjects().renamed(err, names, filename);
+        throw objects.renamed(err, names, filename);
       }
       // No file enforcement: an error from the addon's own initialiser is the addon's; anything else
       // means the fd route could not reproduce Node's load, so Node loads the path itself.
-      if (mapping && (err as { code?: unknown } | null)?.code !== 'ERR_DLOPEN_FAILED') throw nativeObjects().renamed(err, names, filename);
+      if (mapping && (err as { code?: unknown } | null)?.code !== 'ERR_DLOPEN_FAILED') throw objects.renamed(err, names, filename);
       return Reflect.apply(original, this, args);
     }
   };

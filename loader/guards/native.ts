@@ -32,13 +32,14 @@ function handOver<R>(o: Opener, what: string, path: string, call: (name: string,
     throw nativeObjects().uncheckable(o.ctx, what, path, 'a name without a slash is looked up by the dynamic linker and cannot be checked',
       'hint: name the file by its path', o.restrictFile);
   }
+  const objects = nativeObjects();
   let object: CheckedObject | undefined;
   try {
-    object = nativeObjects().openChecked(o, path, 'native', undefined, nativeObjects().RTLD_LAZY);
+    object = objects.openChecked(o, path, 'native', undefined, objects.RTLD_LAZY);
   } catch (err) {
     if (o.restrictFile === null) return plain();
-    if (err instanceof nativeObjects().NotMatchable) {
-      throw nativeObjects().uncheckable(o.ctx, what, path, `the libraries it needs cannot be checked: ${err.message}`,
+    if (err instanceof objects.NotMatchable) {
+      throw objects.uncheckable(o.ctx, what, path, `the libraries it needs cannot be checked: ${err.message}`,
         'hint: give each library it needs a DT_SONAME equal to the name it is needed by', o.restrictFile);
     }
     throw err;
@@ -47,7 +48,7 @@ function handOver<R>(o: Opener, what: string, path: string, call: (name: string,
   try {
     return call(object.name, object);
   } catch (err) {
-    throw nativeObjects().renamed(err, object.names, path);
+    throw objects.renamed(err, object.names, path);
   } finally {
     object.close();
   }

@@ -19,13 +19,14 @@ function withRegister(execArgv: readonly unknown[]): unknown[] {
 function workerOptions(ctx: Context, shareEnv: unknown, options: WorkerOptions | undefined): WorkerOptions {
   const out: WorkerOptions = { ...options };
   if (Array.isArray(out.execArgv)) out.execArgv = withRegister(out.execArgv);
+  const childEnv = children();
   if (out.env === shareEnv) {
     // The worker shares this process's environment: put back what secnode put there at start-up.
-    if (children().envNeedsSecnode(ctx, process.env)) children().restoreSecnode(ctx, process.env);
+    if (childEnv.envNeedsSecnode(ctx, process.env)) childEnv.restoreSecnode(ctx, process.env);
   } else if (out.env === undefined || out.env === null) {
-    if (children().envNeedsSecnode(ctx, process.env)) out.env = children().envWithSecnode(ctx, process.env);
+    if (childEnv.envNeedsSecnode(ctx, process.env)) out.env = childEnv.envWithSecnode(ctx, process.env);
   } else if (typeof out.env === 'object') {
-    out.env = children().envWithSecnode(ctx, out.env as Env);
+    out.env = childEnv.envWithSecnode(ctx, out.env as Env);
   }
   return out;
 }
