@@ -10,7 +10,7 @@ import { handOverCommonJs, hasProgramHooks } from '../gate/handover.js';
 import { asideFor, hooksBack, setHooksAside, type HookSwitch } from '../gate/hooks-aside.js';
 import { ownLoad } from '../gate/own-load.js';
 import { subjectOf } from '../gate/subject.js';
-import { wrapMethod } from '../guards/patch.js';
+import { ownValue, wrapMethod } from '../guards/patch.js';
 import { ownRequire } from '../../src/own-require.js';
 
 type Fn = (...args: unknown[]) => unknown;
@@ -23,12 +23,6 @@ function formatSymbol(Module: ModuleApi): symbol | undefined {
     if (found !== undefined) return found;
   }
   return undefined;
-}
-
-/** The value of an own data property, or undefined (an accessor, or none). */
-function ownValue(target: object, key: PropertyKey): unknown {
-  const d = Object.getOwnPropertyDescriptor(target, key);
-  return d !== undefined && 'value' in d ? d.value : undefined;
 }
 
 /**

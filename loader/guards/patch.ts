@@ -13,13 +13,23 @@ function keepIdentity(replacement: object, original: object): void {
   }
 }
 
+/** The value a descriptor holds, or undefined (an accessor, or no property). */
+function ownValueOf(d: PropertyDescriptor | undefined): unknown {
+  return d !== undefined && 'value' in d ? d.value as unknown : undefined;
+}
+
+/** The value of an own data property of `target`, or undefined (an accessor, or none): what a patch sits on. */
+export function ownValue(target: object, key: PropertyKey): unknown {
+  return ownValueOf(Object.getOwnPropertyDescriptor(target, key));
+}
+
 /**
  * Sets `target[key]` to `value`, keeping the property's writable, configurable and enumerable flags;
  * a function replacing a function also keeps its name and length.
  */
 export function replace(target: object, key: PropertyKey, value: unknown): void {
   const d = Object.getOwnPropertyDescriptor(target, key);
-  const previous = d === undefined ? undefined : 'value' in d ? d.value as unknown : undefined;
+  const previous = ownValueOf(d);
   if (typeof value === 'function' && typeof previous === 'function') keepIdentity(value, previous);
   Object.defineProperty(target, key, {
     value, writable: d?.writable ?? true, configurable: d?.configurable ?? true, enumerable: d?.enumerable ?? false,
