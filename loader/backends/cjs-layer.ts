@@ -33,10 +33,10 @@ export function installCjsLayer(ctx: Context, waiting?: SecnodeThread): void {
 
   for (const ext of Object.keys(Module._extensions)) {
     if (DATA.has(ext)) continue;
-    const original = Module._extensions[ext];
-    if (original === undefined) continue;
-    Module._extensions[ext] = function secnodeCheckedLoad(this: unknown, module, filename) {
-      if (ownFileLoad(filename)) return Reflect.apply(original, this, [module, filename]);
+    // Node's descriptor, name and length kept: pirates, @babel/register and test runners wrap and restore it.
+    wrapMethod(Module._extensions, ext, (original) => function (this: unknown, ...args: unknown[]) {
+      const [module, filename] = args as Parameters<Handler>;
+      if (ownFileLoad(filename)) return Reflect.apply(original, this, args);
       const parent = ctx.auditor.active ? module.parent?.filename : undefined;
       const subject = subjectOf(ctx, filename, module.id === '.' ? 'entry' : 'require');
       const source = gateFile(ctx, filename, subject, parent, true);
@@ -44,10 +44,10 @@ export function installCjsLayer(ctx: Context, waiting?: SecnodeThread): void {
       if (source !== undefined) handOverCommonJs(filename, source);
       waiting?.beforeCommonJs(filename, source);
       try {
-        Reflect.apply(original, this, [module, filename]);
+        return Reflect.apply(original, this, args);
       } finally {
         pending = undefined;
       }
-    };
+    });
   }
 }
