@@ -130,7 +130,6 @@ export function guardCall(ctx: Context, argv: unknown[], shape: Shape, fork: boo
   return out;
 }
 
-
 /** `envPairs` (`KEY=value` strings) for a raw child of `file` with secnode kept, or undefined when nothing is missing; throws what the table refuses. */
 function envPairsWithSecnode(ctx: Context, file: unknown, args: unknown, envPairs: unknown): string[] | undefined {
   if (!Array.isArray(envPairs) || (!ctx.enforcing && !isNodeCommand(file))) return undefined;
