@@ -69,7 +69,7 @@ export default defineConfig({
     // One shared file for everything the entries have in common: fewer files to load per process.
     // The code cache's reader and the kernel calls it needs first are their own small chunk: they run
     // before the shared code is compiled (from the cache they pick).
-    codeSplitting: { groups: [{ name: 'early', test: (id) => /[\\/](loader[\\/]code-cache|src[\\/](kernel|constants|mounts))\.ts$/.test(id), priority: 2 }, { name: 'shared', priority: 1, test: (id) => /[\\/](src|loader)[\\/]/.test(id) && !ENTRIES.test(id) && !Object.values(LAZY).some((l) => l.modules.test(id)) }] },
+    codeSplitting: { groups: [{ name: 'early', test: (id) => /[\\/](loader[\\/]code-cache|src[\\/](kernel|constants|mounts|own-fs))\.ts$/.test(id), priority: 2 }, { name: 'shared', priority: 1, test: (id) => /[\\/](src|loader)[\\/]/.test(id) && !ENTRIES.test(id) && !Object.values(LAZY).some((l) => l.modules.test(id)) }] },
   },
   logLevel: 'warn',
   checks: { pluginTimings: false },

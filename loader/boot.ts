@@ -1,6 +1,6 @@
 // Installing secnode in a process: read the bits and settings, check the preload order, install the
 // hook backend, and gate what the process was started with.
-import { writeSync } from 'node:fs';
+import { writeSync } from '../src/own-fs.js';
 import { dirname, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { invalidConfig, preloadOrder, unsupportedNode } from '../src/errors.js';

@@ -2,7 +2,8 @@
 // may be read, compiling the code with it, and writing one. A cache has the trust of code: under enforcement
 // only a cache the running user cannot write, owned by the install's owner or root, is read; with no bits
 // the install's owner writes the one its Node lacks at its first start's first file load (docs/performance.md).
-import { closeSync, constants, fstatSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { constants } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from '../src/own-fs.js';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

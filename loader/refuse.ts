@@ -1,5 +1,5 @@
 // Refusing to start from the preload: the refusal src/refusal.ts defines, then exit status 126.
-import { writeSync } from 'node:fs';
+import { writeSync } from '../src/own-fs.js';
 import { EXIT_REFUSED, refusalOf } from '../src/refusal.js';
 
 /** Prints a start-up refusal and ends the process with status 126. */

@@ -1,7 +1,8 @@
 // Audit records (versioned JSON Lines) and their sinks: stderr, an append-only file, syslog, a channel.
 import { isSupportedNode } from './node-features.js';
 import { channel } from 'node:diagnostics_channel';
-import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { constants } from 'node:fs';
+import { closeSync, openSync, writeSync } from './own-fs.js';
 import { errnoName } from './errno.js';
 import { readHost, readUnit } from './host.js';
 import { syslogLine } from './kernel.js';

@@ -1,6 +1,6 @@
 // The exec check on an open fd, the emulated check, and open-check-read.
-import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { constants } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync } from './own-fs.js';
 import { checkFd } from './kernel.js';
 import { isCheckMissingErrno, isUnavailableErrno } from './errno.js';
 import { mountOf } from './mounts.js';

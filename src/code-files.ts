@@ -1,6 +1,7 @@
 // Which files in a directory are code: by name ending, by a shebang naming node (extensionless files,
 // read only their first bytes), and the files a package.json names in "bin".
-import { closeSync, constants, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { constants } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync } from './own-fs.js';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 
 /** File name endings that hold code Node can load (`.jsx`/`.tsx` through a loader such as tsx). */

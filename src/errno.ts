@@ -9,6 +9,7 @@ const NAMES: Readonly<Record<number, [string, string]>> = {
   9: ['EBADF', 'bad file descriptor'],
   12: ['ENOMEM', 'out of memory in the kernel'],
   13: ['EACCES', 'not executable (no x bit for this user, noexec mount, LSM denial, or not a regular file)'],
+  20: ['ENOTDIR', 'a part of the path is not a directory (the file is inside an archive, such as the zip files Yarn Plug\'n\'Play serves through its own fs, which the kernel cannot check)'],
   22: ['EINVAL', 'the kernel does not support AT_EXECVE_CHECK (Linux 6.14+ needed)'],
   26: ['ETXTBSY', 'the file is open for writing (busy)'],
   38: ['ENOSYS', 'execveat is not available (seccomp or old kernel)'],

@@ -23,12 +23,14 @@ export class SecnodeError extends Error {
 }
 
 const SCAN_HINT = 'hint: run `secnodectl scan <app>` to list files that fail the check; `secnodectl scan --fix` adds missing x bits';
+/** For a file inside an archive (ENOTDIR): only files on a file system can be checked. */
+const ARCHIVE_HINT = 'hint: install the packages as files (Yarn: `nodeLinker: node-modules`, or `unplugged` for these), then give their code files x bits';
 
 /** A code file failed the check under enforcement. */
 export function execDenied(path: string, errno: number, securebits: string, rule: string): SecnodeError {
   const why = errno === 0 ? 'emulated check refused it' : `${errnoName(errno)}: ${errnoWords(errno)}`;
   return new SecnodeError('ERR_SECNODE_EXEC_DENIED',
-    `secnode: refused to run ${path}: ${why} (enforced by ${rule})`, SCAN_HINT,
+    `secnode: refused to run ${path}: ${why} (enforced by ${rule})`, errno === 20 ? ARCHIVE_HINT : SCAN_HINT,
     { path, errno: errnoName(errno), securebits, rule });
 }
 

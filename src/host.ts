@@ -1,5 +1,5 @@
 // Where a record comes from: the machine (machine id, else host name) and the systemd unit, read once.
-import { readFileSync } from 'node:fs';
+import { readFileSync } from './own-fs.js';
 import { ownRequire } from './own-require.js';
 
 /** The systemd unit in a `/proc/self/cgroup` text: the innermost `.service` or `.scope`, or undefined. */

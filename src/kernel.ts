@@ -1,5 +1,5 @@
 // The only module that talks to libc (through koffi): securebits, the exec check, execv.
-import { closeSync, existsSync, realpathSync } from 'node:fs';
+import { closeSync, existsSync, realpathNative } from './own-fs.js';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,7 +35,7 @@ function nodeModulesLookup(from: string, rel: string): string | undefined {
 function loadKoffi(): Koffi {
   const koffi = nodeModulesLookup(dirname(fileURLToPath(import.meta.url)), 'koffi/package.json');
   if (koffi === undefined) throw new Error('secnode: cannot find its dependency koffi in its own node_modules');
-  const native = nodeModulesLookup(dirname(realpathSync.native(koffi)), `@koromix/koffi-linux-${process.arch}/linux_${process.arch}/koffi.node`);
+  const native = nodeModulesLookup(dirname(realpathNative(koffi)), `@koromix/koffi-linux-${process.arch}/linux_${process.arch}/koffi.node`);
   if (native !== undefined) {
     const module = { exports: {} as Koffi };
     try {

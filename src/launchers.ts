@@ -1,6 +1,6 @@
 // The launchers a package carries: one static launcher per CPU the package declares (package.json "cpu"), built
 // into dist/runtime/launchers/ and put in place as dist/runtime/secnode at install, else the sh fallback.
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync } from './own-fs.js';
 
 /** The CPUs secnode ships a static launcher for (Node's `process.arch` names; package.json "cpu" lists the same). */
 export const LAUNCHER_CPUS = ['x64', 'arm64'] as const;

@@ -1,7 +1,7 @@
 // How the dynamic linker finds the libraries an ELF object needs: DT_RPATH (when there is no DT_RUNPATH,
 // also the loaders'), LD_LIBRARY_PATH, DT_RUNPATH, with $ORIGIN; and which directories are the system's.
 // Used by the addon guard (to check an addon's own libraries before they are mapped) and by scan.
-import { closeSync, existsSync, readdirSync, readFileSync, readSync, realpathSync } from 'node:fs';
+import { closeSync, existsSync, readdirSync, readFileSync, readSync, realpathNative } from './own-fs.js';
 import { dirname, join } from 'node:path';
 import { openForCheck } from './check.js';
 import { ElfError, hostElf, readElfDynamic, type ElfDynamic } from './elf.js';
@@ -83,14 +83,14 @@ export function isSystemDir(dir: string): boolean {
     systemDirs = new Set();
     for (const d of dirs) {
       try {
-        systemDirs.add(realpathSync.native(d));
+        systemDirs.add(realpathNative(d));
       } catch {
         // absent here
       }
     }
   }
   try {
-    return systemDirs.has(realpathSync.native(dir));
+    return systemDirs.has(realpathNative(dir));
   } catch {
     return false;
   }

@@ -1,6 +1,6 @@
 // Whether Node's ES module loader is in play from the start of a process, read as Node 20 reads it
 // (run_main's shouldUseESMLoader and the package scope lookup), erring towards "yes".
-import { readFileSync } from 'node:fs';
+import { readFileSync } from './own-fs.js';
 import { dirname, extname, sep } from 'node:path';
 import { optionNames } from './options/argv.js';
 

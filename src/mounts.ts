@@ -1,5 +1,5 @@
 // The mount behind an open fd, from /proc/self/fdinfo and /proc/self/mountinfo.
-import { readFileSync } from 'node:fs';
+import { readFileSync } from './own-fs.js';
 
 /** A mount: its mount point, whether it forbids executing (`noexec`) and whether it is read-only (mount or superblock). */
 export interface Mount { readonly point: string; readonly noexec: boolean; readonly readOnly: boolean }

@@ -1,5 +1,5 @@
 // The package a file belongs to: the nearest package.json with a name, looked up once per directory.
-import { readFileSync } from 'node:fs';
+import { readFileSync } from './own-fs.js';
 import { dirname } from 'node:path';
 
 /** A package's name and version, as its package.json says. */

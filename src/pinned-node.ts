@@ -1,6 +1,7 @@
 // The Node binaries the operator pinned for enforcement: <dist>/runtime/pinned-node, one absolute path a
 // line. The static launcher reads the same file (runtime/secnode.c); this is its reader for secnodectl.
-import { closeSync, constants, fstatSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, statSync } from './own-fs.js';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 

@@ -1,5 +1,5 @@
 // Which preloads Node runs, in Node's order, and which of them ran before secnode.
-import { realpathSync } from 'node:fs';
+import { realpathNative } from './own-fs.js';
 import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,7 +69,7 @@ export function preloadOptions(tokens: readonly string[]): { flag: Preload['flag
 export function resolvePreload(spec: string, cwd: string): string | undefined {
   try {
     // The common case (secnode's own --require): an absolute path to an existing file, one syscall.
-    if (isAbsolute(spec) && /\.[cm]?js$/.test(spec)) return realpathSync.native(spec);
+    if (isAbsolute(spec) && /\.[cm]?js$/.test(spec)) return realpathNative(spec);
     if (spec.startsWith('file:')) return fileURLToPath(spec);
     if (/^[a-z][a-z0-9+.-]*:/i.test(spec) && !spec.startsWith('node:')) return undefined;
     if (isAbsolute(spec)) return createRequire(join(cwd, 'noop.js')).resolve(spec);

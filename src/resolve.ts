@@ -1,6 +1,6 @@
 // Resolving specifiers to files the way Node does: ESM rules (exports/imports conditions, no extension
 // guessing) implemented here; CommonJS rules by Node's own resolver (createRequire(parent).resolve).
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from './own-fs.js';
 import { createRequire, isBuiltin } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

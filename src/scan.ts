@@ -1,5 +1,5 @@
 // secnodectl scan: the static module graph from entries and directories, each file checked by the kernel.
-import { closeSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, readFileSync, realpathSync, statSync } from './own-fs.js';
 import { dirname, extname, resolve } from 'node:path';
 import { checkOpenFd, openForCheck } from './check.js';
 import { codeFilesIn, isBinaryCode, isCodeFile } from './code-files.js';

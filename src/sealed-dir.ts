@@ -2,7 +2,8 @@
 // the code in it has the trust of the checked files it was made from (docs/performance.md). The launcher
 // (runtime/secnode.c, unsealed_why) applies the same rule before Node starts; this one serves the preload,
 // child processes and secnodectl.
-import { closeSync, constants, lstatSync, openSync, readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
+import { closeSync, lstatSync, openSync, readdirSync, realpathSync, statSync } from './own-fs.js';
 import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mountOf } from './mounts.js';

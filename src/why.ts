@@ -1,5 +1,5 @@
 // Why a file failed the exec check, in words an operator can act on.
-import { fstatSync } from 'node:fs';
+import { fstatSync } from './own-fs.js';
 import { modeAllowsExec } from './check.js';
 import { mountOf } from './mounts.js';
 import { errnoWords, isUnavailableErrno } from './errno.js';

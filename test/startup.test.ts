@@ -86,7 +86,8 @@ describe.each(nodes())('$name: secnode\'s own code from its code cache', (n) => 
       expect(at, r.stdout).not.toBeNull();
       return source[Number(at?.[1]) - 1] ?? '';
     };
-    expect(lineOf('gateOpenFd')).toContain('throw mapStack(refusal(');
+    expect(lineOf('decideFile')).toContain('throw mapStack(refusal(');
+    expect(lineOf('gateOpenFd')).toContain('decideFile(');
     expect(lineOf('gateFile')).toContain('gateOpenFd(');
   });
 });

@@ -12,6 +12,7 @@ import { ownLoad } from '../gate/own-load.js';
 import { subjectOf } from '../gate/subject.js';
 import { ownValue, wrapMethod } from '../guards/patch.js';
 import { ownRequire } from '../../src/own-require.js';
+import { noteOwnReader } from './program-reads.js';
 
 type Fn = (...args: unknown[]) => unknown;
 interface ModuleApi { prototype: object; _extensions: Record<string, unknown>; _cache: Record<string, object> }
@@ -56,6 +57,7 @@ export function installDirectCommonJs(ctx: Context, hooks: HookSwitch): void {
     return Reflect.apply(real, this, args);
   });
   const ours = fs.readFileSync;
+  noteOwnReader(ours);
   /** Nothing the program set lies on the handler's steps up to the read or the compile. */
   const direct = (module: unknown, filename: unknown): boolean => {
     if (typeof filename !== 'string' || asideFor() !== undefined || ownLoad() || hasProgramHooks()) return false;

@@ -31,10 +31,9 @@ export async function load(url: string, context: LoadContext,
   const filename = pathOfFileUrl(url);
   if (context.format === 'module') {
     const source = gateFile(ctx, filename, subjectOf(ctx, filename, 'import'));
-    if (source !== undefined) {
-      handOver(filename, source);
-      return { format: 'module', source, shortCircuit: true };
-    }
+    if (source === undefined) return nextLoad(url, context);
+    handOver(filename, source);
+    return { format: 'module', source, shortCircuit: true };
   }
   const result = await nextLoad(url, context);
   if (result.format === 'json' || result.format === 'builtin' || result.format === 'addon') return result;

@@ -11,6 +11,7 @@ import { gateSupplied } from '../gate/supplied.js';
 import { loadResultsNameReload, parseNodeVersion } from '../../src/node-features.js';
 import { ownRequire } from '../../src/own-require.js';
 import { installDirectCommonJs } from './cjs-direct.js';
+import { programReadsFiles } from './program-reads.js';
 
 interface LoadResult {
   format?: string | null | undefined; source?: unknown; shortCircuit?: boolean; responseURL?: string; shouldBeReloadedByCJSLoader?: boolean;
@@ -67,7 +68,9 @@ export function installSyncHooks(ctx: Context, onBuiltin: OnBuiltin): void {
       const viaRequire = context.conditions?.includes('require') === true;
       const subject = subjectOf(ctx, filename, viaRequire ? 'require' : 'import');
       const format = context.format ?? undefined;
-      const shortcut = viaRequire || (format !== undefined && CODE_FORMATS.has(format) && !hasUserAsyncHooks());
+      // A require whose read Node would make through the program's fs.readFileSync: Node's own step reads.
+      const programReads = viaRequire && programReadsFiles();
+      const shortcut = !programReads && (viaRequire || (format !== undefined && CODE_FORMATS.has(format) && !hasUserAsyncHooks()));
       if (shortcut && !DATA_FORMATS.has(format)) {
         // The format is already known: skip Node's own read of the file, hand it the checked bytes.
         const source = gateFile(ctx, filename, subject, parents.get(url), true);
@@ -82,9 +85,10 @@ export function installSyncHooks(ctx: Context, onBuiltin: OnBuiltin): void {
       const text = typeof result.source === 'string';
       const source = text ? gateFile(ctx, filename, subject, parents.get(url), true) : gateFile(ctx, filename, subject, parents.get(url));
       if (source === undefined) return result;
-      // Below this hook there is Node's own loader, or hooks the program registered with module.register:
-      // when their bytes differ from the file's, they are code attributed to this file, which just passed.
-      if (hasUserAsyncHooks() && result.source != null && !sameBytes(result.source, source)) {
+      // Below this hook there is Node's own loader, or hooks the program registered with module.register,
+      // or Node's read through the program's fs.readFileSync: when their bytes differ from the file's, they
+      // are code attributed to this file, which just passed.
+      if ((programReads || hasUserAsyncHooks()) && result.source != null && !sameBytes(result.source, source)) {
         if (hardened) gateSupplied(ctx, filename, subject);
         return result;
       }

@@ -1,5 +1,5 @@
 // The gate every code input passes: check, decide, record, then refuse or hand over the checked bytes.
-import { closeSync, fstatSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, readFileSync } from '../../src/own-fs.js';
 import { isAbsolute } from 'node:path';
 import { makeRecord, type Subject, type Target } from '../../src/audit.js';
 import { checkOpenFd, openForCheck, type CheckResult } from '../../src/check.js';
@@ -44,8 +44,9 @@ function refusal(ctx: Context, name: string, decision: Decision, result: CheckRe
 
 /**
  * Opens a code file, checks its fd and returns the bytes read from that fd; throws when refused.
- * Returns undefined for a stream that may run (a pipe or FIFO path, permissive only: streams always
- * fail the check): it cannot be read twice, so Node's own read of it is what runs.
+ * Returns undefined, so that Node's own read is what runs, for what may run but cannot be read from a
+ * checked fd: a stream (a pipe or FIFO path, permissive only: streams always fail the check; it cannot
+ * be read twice), and a file secnode cannot open when nothing refuses it.
  */
 export function gateFile(ctx: Context, filename: string, subject: Subject, parent?: string): Buffer | undefined;
 /** The same, reading the checked bytes as UTF-8 text (no intermediate Buffer). */
@@ -53,7 +54,17 @@ export function gateFile(ctx: Context, filename: string, subject: Subject, paren
 export function gateFile(ctx: Context, filename: string, subject: Subject, parent?: string, text?: true): Buffer | string | undefined {
   // The entry's fd from the pre-start gate (still the same file) stands for opening and checking it again.
   const taken = takeEntry(filename);
-  const fd = taken?.fd ?? openForCheck(filename);
+  let fd: number;
+  try {
+    fd = taken?.fd ?? openForCheck(filename);
+  } catch (e) {
+    // Not a file secnode can open (a member of a zip archive that a program's own fs serves, as Yarn
+    // Plug'n'Play does; a file removed or made unreadable since it was resolved): the kernel cannot check
+    // it. Refused under enforcement; else Node's own read, through whatever fs the program set, is what runs.
+    decideFile(ctx, filename, subject, parent, openFailed(e));
+    unopened = filename;
+    return undefined;
+  }
   try {
     const result = gateOpenFd(ctx, fd, filename, subject, parent, taken?.result);
     if (result.outcome !== 'allowed' && !fstatSync(fd).isFile()) return undefined;
@@ -66,12 +77,26 @@ export function gateFile(ctx: Context, filename: string, subject: Subject, paren
   }
 }
 
+/** The file gateFile just let Node read because secnode could not open it: decided and recorded once. */
+let unopened: string | undefined;
+
+/** A file secnode could not open, as a failed check with the open's errno (ENOENT when it has none). */
+function openFailed(e: unknown): CheckResult {
+  const errno = (e as { errno?: unknown } | null)?.errno;
+  return { errno: typeof errno === 'number' && errno < 0 ? -errno : 2, outcome: 'failed', emulated: false };
+}
+
 /** Checks an open code file (or takes the result of its check at start-up), records the decision, and throws when it is refused. */
 export function gateOpenFd(ctx: Context, fd: number, filename: string, subject: Subject, parent?: string, checked?: CheckResult): CheckResult {
   const result = checked ?? checkOpenFd(fd, filename, ctx.settings.emulate);
+  decideFile(ctx, filename, subject, parent, result);
+  return result;
+}
+
+/** Records the decision on a code file's check result and throws when it is refused. */
+function decideFile(ctx: Context, filename: string, subject: Subject, parent: string | undefined, result: CheckResult): void {
   const decision = judge(ctx, 'file', subject, { path: filename }, result, parent);
   if (decision.verdict === 'refuse') throw mapStack(refusal(ctx, filename, decision, result));
-  return result;
 }
 
 /**
@@ -90,7 +115,14 @@ function settle(ctx: Context, name: string, subject: Subject, result: CheckResul
  * Node 20 a CommonJS file imported from ESM, which must be refused in the import itself.
  */
 export function gateCheckOnly(ctx: Context, filename: string, subject: Subject, fd?: number): CheckResult {
-  const own = fd === undefined ? openForCheck(filename) : fd;
+  let own: number;
+  try {
+    own = fd === undefined ? openForCheck(filename) : fd;
+  } catch (e) {
+    const result = openFailed(e);
+    settle(ctx, filename, subject, result, false);
+    return result;
+  }
   try {
     const result = checkOpenFd(own, filename, ctx.settings.emulate);
     settle(ctx, filename, subject, result, false);
@@ -134,6 +166,11 @@ export function recordGenerated(ctx: Context, source: string, site: string): voi
  */
 export function gateAttributed(ctx: Context, filename: unknown, subject: Subject): void {
   const name = typeof filename === 'string' ? filename : String(filename);
+  // Node's own read of a file gateFile could not open, compiled next: that file was decided there.
+  if (unopened !== undefined && unopened === filename) {
+    unopened = undefined;
+    return;
+  }
   let result: CheckResult = { errno: 2, outcome: 'failed', emulated: false };
   if (typeof filename === 'string' && isAbsolute(filename)) {
     try {
@@ -144,7 +181,7 @@ export function gateAttributed(ctx: Context, filename: unknown, subject: Subject
         closeSync(fd);
       }
     } catch (e) {
-      result = { errno: -((e as { errno?: number }).errno ?? -2), outcome: 'failed', emulated: false };
+      result = openFailed(e);
     }
   }
   settle(ctx, name, subject, result, true);

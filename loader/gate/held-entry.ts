@@ -2,7 +2,8 @@
 // entry is opened and checked once, and read from that fd only while the file behind it is still the
 // one that was checked. Never taken by the first turn of the event loop (Node 20 loads an ES module
 // entry in its hooks thread), it is closed then.
-import { closeSync, fstatSync, type BigIntStats } from 'node:fs';
+import { type BigIntStats } from 'node:fs';
+import { closeSync, fstatSync } from '../../src/own-fs.js';
 import type { CheckResult } from '../../src/check.js';
 
 let held: { filename: string; fd: number; result: CheckResult; stat: BigIntStats } | undefined;

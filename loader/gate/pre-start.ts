@@ -1,6 +1,6 @@
 // The pre-start gate: what the process was started with (inline code, stdin, or the entry file) is
 // checked before the program runs, so a refusal ends the process with status 126.
-import { closeSync, fstatSync } from 'node:fs';
+import { closeSync, fstatSync } from '../../src/own-fs.js';
 import { resolve } from 'node:path';
 import { openForCheck } from '../../src/check.js';
 import type { Context } from '../context.js';

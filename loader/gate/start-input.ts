@@ -1,5 +1,5 @@
 // What the process was asked to run: inline code, a stream on stdin, or an entry file.
-import { realpathSync } from 'node:fs';
+import { realpathSync } from '../../src/own-fs.js';
 import { resolve } from 'node:path';
 import { ownRequire } from '../../src/own-require.js';
 

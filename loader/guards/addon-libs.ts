@@ -3,7 +3,7 @@
 // linker matches the addon's DT_NEEDED names against these checked objects (by DT_SONAME) and searches
 // nothing. Names not found there, or found in a system library directory, are the system's: loaded by
 // name (or by that path), left to the kernel's mmap-time policy.
-import { closeSync, readFileSync } from 'node:fs';
+import { closeSync, readFileSync } from '../../src/own-fs.js';
 import { dirname } from 'node:path';
 import { openForCheck } from '../../src/check.js';
 import { elfOf, findLibrary, isSystemDir, ldLibraryPath, searchDirs, type ElfObject } from '../../src/ld-path.js';

@@ -3,7 +3,7 @@
 // `/proc/self/fd/N` of that fd, so what is mapped is what was checked; a load that cannot be checked is
 // refused under RF. Without bits every call behaves as under node.
 import { basename } from 'node:path';
-import { existsSync, readSync } from 'node:fs';
+import { existsSync, readSync } from '../../src/own-fs.js';
 import { enforcingRule } from '../../src/policy.js';
 import { hasCryptoBindingSecureContext, parseNodeVersion } from '../../src/node-features.js';
 import type { Context } from '../context.js';

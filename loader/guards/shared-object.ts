@@ -1,6 +1,6 @@
 // Opening a shared object for Node's native loaders (process.dlopen, sqlite extensions, OpenSSL engines,
 // node:ffi): checked through its fd, its own libraries loaded checked, and the name that maps that fd.
-import { closeSync } from 'node:fs';
+import { closeSync } from '../../src/own-fs.js';
 import { openForCheck } from '../../src/check.js';
 import type { Subject } from '../../src/audit.js';
 import { ElfError, type ElfDynamic } from '../../src/elf.js';
