@@ -82,9 +82,17 @@ export function installSyncHooks(ctx: Context, onBuiltin: OnBuiltin): void {
       }
       const result = nextLoad(url, context);
       if (DATA_FORMATS.has(result.format)) return result;
-      const text = typeof result.source === 'string';
+      // CommonJS whose source nobody supplied (Node's own load, or the program's async hooks passing it
+      // through): Node loads it with Module._load and reads it itself, as under node (with a source, Node
+      // would run it with the ES module loader's own require). What Node compiles must be these bytes.
+      const reload = result.source == null && result.format === 'commonjs';
+      const text = typeof result.source === 'string' || reload;
       const source = text ? gateFile(ctx, filename, subject, parents.get(url), true) : gateFile(ctx, filename, subject, parents.get(url));
       if (source === undefined) return result;
+      if (reload) {
+        handOverCommonJs(filename, source as string);
+        return result;
+      }
       // Below this hook there is Node's own loader, or hooks the program registered with module.register,
       // or Node's read through the program's fs.readFileSync: when their bytes differ from the file's, they
       // are code attributed to this file, which just passed.

@@ -5,25 +5,23 @@ import { isTypeStripped } from './supplied.js';
 const handed = new Map<string, unknown>();
 let watching = false;
 let userAsyncHooks = false;
-let lastFile: string | undefined;
-let lastSource: string | undefined;
+/** CommonJS sources given to Node and not compiled yet, by filename: a require compiles its file at once, an import's CommonJS files are compiled when the graph runs, after every load. */
+const commonJs = new Map<string, string>();
 
-/** Remembers the CommonJS source just given for `filename` (Node compiles it right after). */
+/** Remembers the CommonJS source given for `filename`, until Node compiles it. */
 export function handOverCommonJs(filename: string, source: string): void {
-  lastFile = filename;
-  lastSource = source;
+  commonJs.set(filename, source);
 }
 
 /**
- * True when `content` is the CommonJS source secnode just handed over for `filename` (or, for
- * TypeScript, Node's type stripping of it); forgets it.
+ * True when `content` is the CommonJS source secnode handed over for `filename` (or, for TypeScript,
+ * Node's type stripping of it); forgets it.
  */
 export function takeCommonJs(filename: string, content: unknown): boolean {
-  const file = lastFile;
-  const source = lastSource;
-  lastFile = undefined;
-  lastSource = undefined;
-  return source !== undefined && file === filename && (source === content || isTypeStripped(filename, source, content));
+  const source = commonJs.get(filename);
+  if (source === undefined) return false;
+  commonJs.delete(filename);
+  return source === content || isTypeStripped(filename, source, content);
 }
 
 /** Remembers the source given for a file while a verifier above secnode's hook is watching. */

@@ -1,0 +1,81 @@
+// CommonJS files an ES module imports. With a program's async hooks (import-in-the-middle, as APM agents
+// such as OpenTelemetry's register it), a CommonJS file whose source no hook supplied is loaded by Node
+// with Module._load, as under node: secnode checks it and lets Node read it, and what Node compiles must
+// be the bytes it checked. Under hardening every CommonJS file of an import graph runs (their sources are
+// compiled when the graph runs, after every load).
+import { chmodSync, cpSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureFixture } from './install-fixture.mjs';
+import { node, nodes, REGISTER, secnode, type NodeUnderTest, type Policy, type Run } from './helpers/run.js';
+import { tempDir } from './helpers/sandbox.js';
+
+const FILES: Record<string, string> = {
+  // import-in-the-middle's hooks in Node's hooks thread, and a hook on one ES module package.
+  'apm.mjs': "import { register } from 'node:module';\nimport { Hook } from 'import-in-the-middle';\n"
+    + "register('import-in-the-middle/hook.mjs', import.meta.url);\n"
+    + "new Hook(['lodash-es'], (exported, name) => {\n  console.log('hooked', name);\n  return exported;\n});\n",
+  // An ES module package, and a CommonJS one (express and what it requires).
+  'app.mjs': "import { chunk } from 'lodash-es';\nimport express from 'express';\n"
+    + 'console.log(JSON.stringify(chunk([1, 2, 3], 2)), typeof express, typeof express.Router);\n',
+  'two.mjs': "import a from './a.cjs';\nimport b from './b.cjs';\nconsole.log(a, b);\n",
+  'a.cjs': "module.exports = 'a';\n",
+  'b.cjs': "module.exports = 'b';\n",
+};
+
+let t: ReturnType<typeof tempDir>;
+beforeAll(() => {
+  t = tempDir('secnode-esm-commonjs-');
+  cpSync(ensureFixture('apm'), t.dir, { recursive: true });
+  for (const [name, text] of Object.entries(FILES)) writeFileSync(join(t.dir, name), text);
+  // The whole tree executable: under RF it runs.
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(dir, e.name));
+      else if (/\.[cm]?js$/.test(e.name)) chmodSync(join(dir, e.name), 0o755);
+    }
+  };
+  walk(t.dir);
+});
+afterAll(() => t.remove());
+
+const APM = ['--import', './apm.mjs', 'app.mjs'];
+const DEPD = (): string => join(t.dir, 'node_modules', 'depd', 'index.js');
+
+const DOORS = {
+  secnode: (n: NodeUnderTest, args: string[], policy: Policy, env: NodeJS.ProcessEnv = {}): Run => secnode(args, { node: n, cwd: t.dir, policy, env }),
+  'node --require register': (n: NodeUnderTest, args: string[], policy: Policy, env: NodeJS.ProcessEnv = {}): Run =>
+    node(['--require', REGISTER, ...args], { node: n, cwd: t.dir, policy, env }),
+};
+
+describe.each(nodes())('$name ($backend): CommonJS imported by ES modules', (n) => {
+  describe.each(Object.entries(DOORS))('%s', (_door, via) => {
+    it('no bits: import-in-the-middle over lodash-es and express runs as under node', () => {
+      const plain = node(APM, { node: n, cwd: t.dir });
+      expect(plain.status).toBe(0);
+      expect(plain.stdout).toBe('hooked lodash-es\n[[1,2],[3]] function function\n');
+      const r = via(n, APM, 'none');
+      // Node 26 warns of module.register with the process id in the line.
+      const same = (s: string): string => s.replace(/^\(node:\d+\)/gm, '(node)');
+      expect({ status: r.status, stdout: r.stdout, stderr: same(r.stderr) }).toEqual({ status: plain.status, stdout: plain.stdout, stderr: same(plain.stderr) });
+    });
+
+    it('RF: it runs with its tree executable; a 0644 file that express requires is refused', () => {
+      expect(via(n, APM, 'RF').stdout).toBe('hooked lodash-es\n[[1,2],[3]] function function\n');
+      chmodSync(DEPD(), 0o644);
+      try {
+        const r = via(n, APM, 'RF');
+        expect(r.status).not.toBe(0);
+        expect(r.stderr).toContain('ERR_SECNODE_EXEC_DENIED');
+        expect(r.stderr).toContain(DEPD());
+      } finally {
+        chmodSync(DEPD(), 0o755);
+      }
+    });
+
+    it('hardened: an ES module importing two CommonJS files runs', () => {
+      const r = via(n, ['two.mjs'], 'none', { SECNODE_HARDEN_GENERATED: '1' });
+      expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: 0, stdout: 'a b\n', stderr: '' });
+    });
+  });
+});
