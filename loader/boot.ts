@@ -72,7 +72,9 @@ export function boot(as: 'preload' | 'install', main: boolean, options: Settings
   const script = main && as === 'preload' ? process.argv[1] : undefined;
   const entry = script !== undefined && script !== '-'
     ? resolveEntry(script, process.execArgv.includes('--preserve-symlinks-main')) : undefined;
-  const data: ContextData = { ...base, entry, preloads: after.flatMap((p) => (p.path === undefined ? [] : [p.path])) };
+  const data: ContextData = {
+    ...base, entry, preloads: after.flatMap((p) => (p.path === undefined ? [] : [p.path])), loaders: preloads.some((p) => p.flag === 'loader'),
+  };
   const ctx = contextFrom(data);
   if (as === 'preload' && main && ctx.enforcing && ctx.settings.launcher === 'sh') writeSync(2, shFallbackWarning());
   if (ctx.enforcing && !isSupportedNode(process.versions.node)) throw unsupportedNode(process.version, supportedNodeWords(), ctx.hex, ruleOf(ctx));

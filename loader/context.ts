@@ -11,6 +11,8 @@ export interface ContextData {
   readonly entry: string | undefined;
   /** Absolute paths of preloads that run after secnode. */
   readonly preloads: readonly string[];
+  /** Loader modules (`--loader`) in the start options: Node's hooks thread runs them below every hook a preload registers. */
+  readonly loaders: boolean;
   /** For a hooks thread: false while it runs only secnode's hooks (Node 20's start-up thread), so it is not guarded yet. */
   readonly guardThread?: boolean;
 }

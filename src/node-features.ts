@@ -65,6 +65,15 @@ export function loadResultsNameReload(v: NodeVersion): boolean {
 }
 
 /**
+ * node:test's module mocks (`mock.module`, `--experimental-test-module-mocks`) are async hooks that Node 22
+ * registers in its hooks thread at the first mock, below every `registerHooks` hook; Node 24 and 26 register
+ * them with `registerHooks`, above the hooks registered before (measured on 22.23, 24.22, 26.12).
+ */
+export function testMocksInHooksThread(v: NodeVersion): boolean {
+  return v.major === 22;
+}
+
+/**
  * Node 20 still hands out the crypto binding's SecureContext through `process.binding('crypto')` (deprecated as
  * DEP0111, https://nodejs.org/api/deprecations.html#DEP0111), which spares loading `tls`; later majors do not.
  */

@@ -330,8 +330,8 @@ describe.each(nodes())('$name: one allowed audit record per evaluated file', (n)
 // ---------------------------------------------------------------------------------------------------
 
 describe('gateFile in-process (RF, raw securebits 0x100 given to the context; the test process keeps its own bits)', () => {
-  const ctx = contextFrom({ raw: 0x100, settings: readSettings({}), entry: undefined, preloads: [] });
-  const permissive = contextFrom({ raw: 0, settings: readSettings({}), entry: undefined, preloads: [] });
+  const ctx = contextFrom({ raw: 0x100, settings: readSettings({}), entry: undefined, preloads: [], loaders: false });
+  const permissive = contextFrom({ raw: 0, settings: readSettings({}), entry: undefined, preloads: [], loaders: false });
   let t: ReturnType<typeof tempDir>;
   beforeEach(() => { t = tempDir('secnode-gate-'); });
   afterEach(() => t.remove());

@@ -1,5 +1,5 @@
 // Chooses and installs the hook backend for this Node version.
-import { preloadOptions, splitNodeOptions } from '../../src/preloads.js';
+import { splitNodeOptions } from '../../src/preloads.js';
 import type { Context, ContextData } from '../context.js';
 import { installCjsLayer } from './cjs-layer.js';
 import { installSyncHooks } from './hooks-sync.js';
@@ -21,9 +21,8 @@ export function installBackend(ctx: Context, data: ContextData, main: boolean): 
     // Only secnode's hooks run in its thread until the program registers its own (guards/hooks.ts guards
     // it then), unless loader modules (`--loader`) run there from the start.
     const tokens = [...splitNodeOptions(process.env.NODE_OPTIONS ?? ''), ...process.execArgv];
-    const loaders = preloadOptions(tokens).some((p) => p.flag === 'loader');
-    thread = new SecnodeThread(data, loaders);
-    const waits = !loaders && threadMayWait(ctx, data, main, tokens);
+    thread = new SecnodeThread(data, data.loaders);
+    const waits = !data.loaders && threadMayWait(ctx, data, main, tokens);
     installCjsLayer(ctx, waits ? thread : undefined);
     if (!waits) thread.start();
   }

@@ -4,7 +4,8 @@ import { pathOfFileUrl } from '../../src/file-url.js';
 import { contextFrom, type Context, type ContextData } from '../context.js';
 import { gateCheckOnly, gateFile, gateGenerated } from '../gate/gate.js';
 import { previewGenerated } from '../guards/generated-preview.js';
-import { handOver } from '../gate/handover.js';
+import { handOver, sameBytes } from '../gate/handover.js';
+import { gateSupplied } from '../gate/supplied.js';
 import { subjectOf } from '../gate/subject.js';
 import { guardHooksThread } from './hooks-thread.js';
 
@@ -29,7 +30,8 @@ export async function load(url: string, context: LoadContext,
     return nextLoad(url, context);
   }
   const filename = pathOfFileUrl(url);
-  if (context.format === 'module') {
+  // With loader modules (`--loader`) below these hooks, every load reaches them first.
+  if (context.format === 'module' && !ctx.loaders) {
     const source = gateFile(ctx, filename, subjectOf(ctx, filename, 'import'));
     if (source === undefined) return nextLoad(url, context);
     handOver(filename, source);
@@ -43,8 +45,14 @@ export async function load(url: string, context: LoadContext,
     gateCheckOnly(ctx, filename, subjectOf(ctx, filename, 'import'));
     return result;
   }
-  const source = gateFile(ctx, filename, subjectOf(ctx, filename, 'import'));
+  const subject = subjectOf(ctx, filename, 'import');
+  const source = gateFile(ctx, filename, subject);
   if (source === undefined) return result;
+  // What loader modules answer, when it is not the file's bytes, is code supplied for this file, which just passed.
+  if (ctx.loaders && result.source != null && !sameBytes(result.source, source)) {
+    if (ctx.settings.forced.hardenGenerated) gateSupplied(ctx, filename, subject);
+    return result;
+  }
   handOver(filename, source);
   return { ...result, source };
 }

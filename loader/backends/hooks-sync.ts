@@ -5,10 +5,12 @@ import type { Context } from '../context.js';
 import { gateFile, gateGenerated } from '../gate/gate.js';
 import { previewGenerated } from '../guards/generated-preview.js';
 import type { OnBuiltin } from '../guards/guards.js';
-import { handOver, handOverCommonJs, hasUserAsyncHooks, sameBytes } from '../gate/handover.js';
+import { handOver, handOverCommonJs, hasUserAsyncHooks, noteUserAsyncHooks, sameBytes } from '../gate/handover.js';
 import { subjectOf } from '../gate/subject.js';
 import { gateSupplied } from '../gate/supplied.js';
-import { loadResultsNameReload, parseNodeVersion } from '../../src/node-features.js';
+import { loadResultsNameReload, parseNodeVersion, testMocksInHooksThread } from '../../src/node-features.js';
+import { optionNames } from '../../src/options/argv.js';
+import { splitNodeOptions } from '../../src/preloads.js';
 import { ownRequire } from '../../src/own-require.js';
 import { installDirectCommonJs } from './cjs-direct.js';
 import { programReadsFiles } from './program-reads.js';
@@ -38,11 +40,19 @@ function handOverAll(filename: string, format: unknown, source: string | Buffer)
   handOver(filename, source);
 }
 
+/** Whether node:test's module mocks may be registered below secnode's hook (Node 22, with the option that enables them). */
+function mocksBelow(): boolean {
+  return testMocksInHooksThread(parseNodeVersion(process.versions.node))
+    && optionNames([...splitNodeOptions(process.env.NODE_OPTIONS ?? ''), ...process.execArgv]).includes('--experimental-test-module-mocks');
+}
+
 /** Registers the in-thread load hook that replaces each file's source with the checked bytes. */
 export function installSyncHooks(ctx: Context, onBuiltin: OnBuiltin): void {
   const { registerHooks } = ownRequire('node:module') as Hooks;
   const parents = new Map<string, string>();
   const hardened = ctx.settings.forced.hardenGenerated;
+  // Loader modules (`--loader`), and Node 22's test module mocks, are async hooks below this one: every load must reach them.
+  if (ctx.loaders || mocksBelow()) noteUserAsyncHooks();
   const hooks: SyncHooks = {
     ...(ctx.auditor.active ? {
       resolve(specifier, context, nextResolve) {
