@@ -19,6 +19,7 @@ import { REGISTER_FILE, withSelfFirst } from './self-first.js';
 import { resolveEntry } from './gate/start-input.js';
 import { noteWorkerEntry } from './gate/subject.js';
 import { ownRequire as require } from '../src/own-require.js';
+import { lowerStackLimit, raiseStackLimit } from './own-frames.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..');
@@ -45,7 +46,12 @@ function noteWorkerEntries(): void {
   wrapMethod(require('node:module') as object, 'runMain', (runMain) => function runMain_(this: unknown, ...args: unknown[]) {
     const [main] = args;
     if (typeof main === 'string') noteWorkerEntry(main.startsWith('file:') ? fileURLToPath(main) : resolve(main));
-    return Reflect.apply(runMain, this, args);
+    const raised = raiseStackLimit();
+    try {
+      return Reflect.apply(runMain, this, args);
+    } finally {
+      lowerStackLimit(raised);
+    }
   });
 }
 

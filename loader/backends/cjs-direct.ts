@@ -12,6 +12,7 @@ import { ownLoad } from '../gate/own-load.js';
 import { subjectOf } from '../gate/subject.js';
 import { ownValue, wrapMethod } from '../guards/patch.js';
 import { ownRequire } from '../../src/own-require.js';
+import { lowerStackLimit, raiseStackLimit } from '../own-frames.js';
 import { noteOwnReader } from './program-reads.js';
 
 type Fn = (...args: unknown[]) => unknown;
@@ -54,7 +55,12 @@ export function installDirectCommonJs(ctx: Context, hooks: HookSwitch): void {
         return source;
       }
     }
-    return Reflect.apply(real, this, args);
+    const raised = raiseStackLimit();
+    try {
+      return Reflect.apply(real, this, args);
+    } finally {
+      lowerStackLimit(raised);
+    }
   });
   const ours = fs.readFileSync;
   noteOwnReader(ours);
@@ -69,13 +75,22 @@ export function installDirectCommonJs(ctx: Context, hooks: HookSwitch): void {
   };
   wrapMethod(Module._extensions, '.js', (handler) => function (this: unknown, ...args: unknown[]) {
     const [module, filename] = args;
-    if (!direct(module, filename)) return Reflect.apply(handler, this, args);
+    if (!direct(module, filename)) {
+      const raised = raiseStackLimit();
+      try {
+        return Reflect.apply(handler, this, args);
+      } finally {
+        lowerStackLimit(raised);
+      }
+    }
     setHooksAside(hooks, filename as string);
+    const raised = raiseStackLimit();
     try {
       return Reflect.apply(handler as Fn, this, args);
     } finally {
       // At the depth where the spare copy went on: this is where a put-back that failed deeper succeeds.
       hooksBack();
+      lowerStackLimit(raised);
     }
   });
 }

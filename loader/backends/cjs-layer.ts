@@ -7,6 +7,7 @@ import { subjectOf } from '../gate/subject.js';
 import { wrapMethod } from '../guards/patch.js';
 import { ownRequire as require } from '../../src/own-require.js';
 import type { SecnodeThread } from './lazy-thread.js';
+import { lowerStackLimit, raiseStackLimit } from '../own-frames.js';
 
 type Handler = (module: { id: string; filename: string; parent?: { filename?: string } | null }, filename: string) => void;
 const DATA = new Set(['.json', '.node']);
@@ -28,7 +29,12 @@ export function installCjsLayer(ctx: Context, waiting?: SecnodeThread): void {
       pending = undefined;
       return source;
     }
-    return Reflect.apply(realReadFileSync, this, args);
+    const raised = raiseStackLimit();
+    try {
+      return Reflect.apply(realReadFileSync, this, args);
+    } finally {
+      lowerStackLimit(raised);
+    }
   });
 
   for (const ext of Object.keys(Module._extensions)) {
@@ -36,17 +42,26 @@ export function installCjsLayer(ctx: Context, waiting?: SecnodeThread): void {
     // Node's descriptor, name and length kept: pirates, @babel/register and test runners wrap and restore it.
     wrapMethod(Module._extensions, ext, (original) => function (this: unknown, ...args: unknown[]) {
       const [module, filename] = args as Parameters<Handler>;
-      if (ownFileLoad(filename)) return Reflect.apply(original, this, args);
+      if (ownFileLoad(filename)) {
+        const raised = raiseStackLimit();
+        try {
+          return Reflect.apply(original, this, args);
+        } finally {
+          lowerStackLimit(raised);
+        }
+      }
       const parent = ctx.auditor.active ? module.parent?.filename : undefined;
       const subject = subjectOf(ctx, filename, module.id === '.' ? 'entry' : 'require');
       const source = gateFile(ctx, filename, subject, parent, true);
       pending = source === undefined ? undefined : { filename, source };
       if (source !== undefined) handOverCommonJs(filename, source);
       waiting?.beforeCommonJs(filename, source);
+      const raised = raiseStackLimit();
       try {
         return Reflect.apply(original, this, args);
       } finally {
         pending = undefined;
+        lowerStackLimit(raised);
       }
     });
   }

@@ -6,6 +6,7 @@ import { gateSupplied } from '../gate/supplied.js';
 import { takeCommonJs, takeStartInputCompile } from '../gate/handover.js';
 import { hooksBack } from '../gate/hooks-aside.js';
 import { wrapMethod } from './patch.js';
+import { lowerStackLimit, raiseStackLimit } from '../own-frames.js';
 import { ownRequire } from '../../src/own-require.js';
 
 /** Decides on source compiled as CommonJS that secnode did not hand over itself. */
@@ -30,6 +31,11 @@ export function guardCompile(ctx: Context): void {
     hooksBack();
     const [content, filename] = args;
     if (!ownFileLoad(String(filename))) attribute(ctx, content, String(filename));
-    return Reflect.apply(original, this, args);
+    const raised = raiseStackLimit();
+    try {
+      return Reflect.apply(original, this, args);
+    } finally {
+      lowerStackLimit(raised);
+    }
   });
 }
