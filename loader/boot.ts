@@ -3,7 +3,7 @@
 import { writeSync } from '../src/own-fs.js';
 import { dirname, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { invalidConfig, preloadOrder, unsupportedNode } from '../src/errors.js';
+import { addonsDisabled, invalidConfig, preloadOrder, unsupportedNode } from '../src/errors.js';
 import { readSecurebits } from '../src/kernel.js';
 import { shFallbackWarning } from '../src/launchers.js';
 import { isSupportedNode, supportedNodeWords } from '../src/node-features.js';
@@ -41,6 +41,16 @@ function inheritToChildren(): void {
   process.env.NODE_OPTIONS = withSelfFirst(process.env.NODE_OPTIONS);
 }
 
+/** The thread's securebits; a refusal when Node forbids the addon secnode reads them through. */
+function securebits(): number {
+  try {
+    return readSecurebits();
+  } catch (e) {
+    if ((e as { code?: unknown } | null)?.code === 'ERR_DLOPEN_DISABLED') throw addonsDisabled();
+    throw e;
+  }
+}
+
 /** In a worker, remembers the entry Node hands to Module.runMain, so records name it `worker`. */
 function noteWorkerEntries(): void {
   wrapMethod(require('node:module') as object, 'runMain', (runMain) => function runMain_(this: unknown, ...args: unknown[]) {
@@ -72,7 +82,7 @@ export function boot(as: 'preload' | 'install', main: boolean, options: Settings
     }
     return { backend: installed.backend, securebits: installed.ctx.hex, enforcing: installed.ctx.enforcing };
   }
-  const base = { raw: readSecurebits(), settings: readSettings(process.env, options) };
+  const base = { raw: securebits(), settings: readSettings(process.env, options) };
   const preloads = preloadsInOrder(process.env.NODE_OPTIONS ?? '', process.execArgv, process.cwd());
   const { before, after } = splitAroundSelf(preloads, (p) => p.path === REGISTER_FILE);
   const script = main && as === 'preload' ? process.argv[1] : undefined;

@@ -5,7 +5,7 @@ import { errnoName, errnoWords } from './errno.js';
 export type SecnodeCode =
   | 'ERR_SECNODE_EXEC_DENIED' | 'ERR_SECNODE_INTERACTIVE_DENIED' | 'ERR_SECNODE_CHECK_UNAVAILABLE'
   | 'ERR_SECNODE_PRELOAD_ORDER' | 'ERR_SECNODE_OPTION_REFUSED'
-  | 'ERR_SECNODE_INVALID_CONFIG' | 'ERR_SECNODE_UNSUPPORTED_NODE';
+  | 'ERR_SECNODE_INVALID_CONFIG' | 'ERR_SECNODE_UNSUPPORTED_NODE' | 'ERR_SECNODE_KERNEL_UNREACHABLE';
 
 /** Base class; match on `code`, never on `instanceof`. */
 export class SecnodeError extends Error {
@@ -25,6 +25,18 @@ export class SecnodeError extends Error {
 const SCAN_HINT = 'hint: run `secnodectl scan <app>` to list files that fail the check; `secnodectl scan --fix` adds missing x bits';
 /** For a file inside an archive (ENOTDIR): only files on a file system can be checked. */
 const ARCHIVE_HINT = 'hint: install the packages as files (Yarn: `nodeLinker: node-modules`, or `unplugged` for these), then give their code files x bits';
+
+/**
+ * Node forbids addons in this process (`--no-addons`, or the permission model without `--allow-addons`), so
+ * secnode cannot load koffi, its only way to the kernel: without the securebits it cannot know whether to
+ * enforce, so it does not start.
+ */
+export function addonsDisabled(): SecnodeError {
+  return new SecnodeError('ERR_SECNODE_KERNEL_UNREACHABLE',
+    'secnode: refused to start: Node forbids addons in this process (--no-addons, or --permission without --allow-addons), and secnode reads the securebits and asks for the exec check through its own addon (koffi)',
+    "hint: allow addons: add --allow-addons beside --permission, or drop --no-addons (under RF the program's own addons are still checked)",
+    { reason: 'addons-disabled' });
+}
 
 /** A code file failed the check under enforcement. */
 export function execDenied(path: string, errno: number, securebits: string, rule: string): SecnodeError {
