@@ -2,7 +2,7 @@
 // secnode reads the securebits and asks for the exec check. Not knowing whether to enforce, secnode refuses
 // to start, with a code and a hint, through both front doors; with --allow-addons the program runs as under node.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { node, nodes, REGISTER, secnode, type NodeUnderTest, type Run } from './helpers/run.js';
+import { frontDoors, node, nodes, type NodeUnderTest } from './helpers/run.js';
 import { filesDir } from './helpers/sandbox.js';
 
 let t: ReturnType<typeof filesDir>;
@@ -14,10 +14,7 @@ afterAll(() => t.remove());
 /** Node 20's flag for the permission model is still experimental. */
 const permission = (n: NodeUnderTest): string => (n.major === 20 ? '--experimental-permission' : '--permission');
 
-const DOORS = {
-  secnode: (n: NodeUnderTest, args: string[]): Run => secnode(args, { node: n, cwd: t.dir }),
-  'node --require register': (n: NodeUnderTest, args: string[]): Run => node(['--require', REGISTER, ...args], { node: n, cwd: t.dir }),
-};
+const DOORS = frontDoors(() => t.dir);
 
 describe.each(nodes())('$name ($backend): Node forbids addons', (n) => {
   describe.each(Object.entries(DOORS))('%s', (_door, via) => {

@@ -7,7 +7,7 @@ import { chmodSync, cpSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureFixture } from './install-fixture.mjs';
-import { node, nodes, REGISTER, secnode, type NodeUnderTest, type Policy, type Run } from './helpers/run.js';
+import { frontDoors, node, nodes } from './helpers/run.js';
 import { tempDir } from './helpers/sandbox.js';
 
 const FILES: Record<string, string> = {
@@ -42,11 +42,7 @@ afterAll(() => t.remove());
 const APM = ['--import', './apm.mjs', 'app.mjs'];
 const DEPD = (): string => join(t.dir, 'node_modules', 'depd', 'index.js');
 
-const DOORS = {
-  secnode: (n: NodeUnderTest, args: string[], policy: Policy, env: NodeJS.ProcessEnv = {}): Run => secnode(args, { node: n, cwd: t.dir, policy, env }),
-  'node --require register': (n: NodeUnderTest, args: string[], policy: Policy, env: NodeJS.ProcessEnv = {}): Run =>
-    node(['--require', REGISTER, ...args], { node: n, cwd: t.dir, policy, env }),
-};
+const DOORS = frontDoors(() => t.dir);
 
 describe.each(nodes())('$name ($backend): CommonJS imported by ES modules', (n) => {
   describe.each(Object.entries(DOORS))('%s', (_door, via) => {

@@ -3,7 +3,7 @@
 // with no bits what they answer runs, as under node; what they answer for a file is code supplied for
 // that file (refused under hardening). Under RF `--loader` itself is refused (test/bypass-options.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { node, nodes, REGISTER, secnode, type NodeUnderTest, type Run } from './helpers/run.js';
+import { frontDoors, node, nodes } from './helpers/run.js';
 import { filesDir } from './helpers/sandbox.js';
 
 const FILES: Record<string, string> = {
@@ -25,11 +25,7 @@ afterAll(() => t.remove());
 /** stderr with the process ids of Node's warnings taken out. */
 const same = (stderr: string): string => stderr.replace(/^\(node:\d+\)/gm, '(node)');
 
-const DOORS = {
-  secnode: (n: NodeUnderTest, args: string[], env: NodeJS.ProcessEnv = {}): Run => secnode(args, { node: n, cwd: t.dir, env }),
-  'node --require register': (n: NodeUnderTest, args: string[], env: NodeJS.ProcessEnv = {}): Run =>
-    node(['--require', REGISTER, ...args], { node: n, cwd: t.dir, env }),
-};
+const DOORS = frontDoors(() => t.dir);
 
 describe.each(nodes())('$name ($backend): hooks below secnode\'s', (n) => {
   describe.each(Object.entries(DOORS))('%s', (_door, via) => {
@@ -44,12 +40,12 @@ describe.each(nodes())('$name ($backend): hooks below secnode\'s', (n) => {
       const env = { NODE_OPTIONS: '--loader ./xform.mjs' };
       const plain = node(['main.mjs'], { node: n, cwd: t.dir, env });
       expect(plain.stdout).toBe('transformed\n');
-      const r = via(n, ['main.mjs'], env);
+      const r = via(n, ['main.mjs'], 'none', env);
       expect({ status: r.status, stdout: r.stdout, stderr: same(r.stderr) }).toEqual({ status: plain.status, stdout: plain.stdout, stderr: same(plain.stderr) });
     });
 
     it('hardened: what a --loader module supplies for a file is refused', () => {
-      const r = via(n, ['--loader', './xform.mjs', 'main.mjs'], { SECNODE_HARDEN_GENERATED: '1' });
+      const r = via(n, ['--loader', './xform.mjs', 'main.mjs'], 'none', { SECNODE_HARDEN_GENERATED: '1' });
       expect(r.status).not.toBe(0);
       expect(r.stdout).toBe('');
       expect(r.stderr).toContain('ERR_SECNODE_EXEC_DENIED');

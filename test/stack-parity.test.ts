@@ -2,7 +2,7 @@
 // the `.js` handler, fs.readFileSync, Module.runMain in workers) leave no frame in a stack trace, the Node
 // functions they call keep the names V8 gives them under node, and as many frames are shown as under node.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { node, nodes, REGISTER, secnode, type NodeUnderTest, type Run } from './helpers/run.js';
+import { frontDoors, node, nodes } from './helpers/run.js';
 import { filesDir } from './helpers/sandbox.js';
 
 const MAP = Buffer.from('{"version":3,"sources":["orig.ts"],"names":[],"mappings":"AAAA;AACA"}').toString('base64');
@@ -28,10 +28,7 @@ beforeAll(() => {
 });
 afterAll(() => t.remove());
 
-const DOORS = {
-  secnode: (n: NodeUnderTest, args: string[]): Run => secnode(args, { node: n, cwd: t.dir }),
-  'node --require register': (n: NodeUnderTest, args: string[]): Run => node(['--require', REGISTER, ...args], { node: n, cwd: t.dir }),
-};
+const DOORS = frontDoors(() => t.dir);
 
 const CASES: [string, string[]][] = [
   ['an entry that throws', ['thrower.cjs']],

@@ -6,7 +6,7 @@ import { chmodSync, cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureFixture } from './install-fixture.mjs';
-import { node, nodes, REGISTER, secnode, type NodeUnderTest, type Policy, type Run } from './helpers/run.js';
+import { frontDoors, node, nodes } from './helpers/run.js';
 import { tempDir } from './helpers/sandbox.js';
 
 /** A program whose fs.readFileSync answers `dep.cjs` with other code: when asked by path (as Node's loader asks), or by fd. */
@@ -39,11 +39,7 @@ afterAll(() => t.remove());
 /** How Yarn runs a program (`yarn node`): its runtime as a preload, and its ES module loader for `.mjs`. */
 const pnp = (file: string): string[] => ['--require', './.pnp.cjs', ...(file.endsWith('.mjs') ? ['--loader', './.pnp.loader.mjs'] : []), file];
 
-const DOORS = {
-  secnode: (n: NodeUnderTest, args: string[], policy: Policy, env: NodeJS.ProcessEnv = {}): Run => secnode(args, { node: n, cwd: t.dir, policy, env }),
-  'node --require register': (n: NodeUnderTest, args: string[], policy: Policy, env: NodeJS.ProcessEnv = {}): Run =>
-    node(['--require', REGISTER, ...args], { node: n, cwd: t.dir, policy, env }),
-};
+const DOORS = frontDoors(() => t.dir);
 
 describe.each(nodes())('$name ($backend): a program with its own fs', (n) => {
   describe.each(Object.entries(DOORS))('%s', (_door, via) => {

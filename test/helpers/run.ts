@@ -92,3 +92,14 @@ export function secnode(args: readonly string[], opts: RunOptions): Run {
 export function node(args: readonly string[], opts: RunOptions): Run {
   return run(join(opts.node.bin, 'node'), args, opts);
 }
+
+/** A run through one front door: Node, its arguments, the policy (none by default) and extra environment. */
+export type Door = (n: NodeUnderTest, args: readonly string[], policy?: Policy, env?: NodeJS.ProcessEnv) => Run;
+
+/** The two front doors a program is run through, in the directory `cwd()` gives: the launcher, and `node --require register`. */
+export function frontDoors(cwd: () => string): Record<'secnode' | 'node --require register', Door> {
+  return {
+    secnode: (n, args, policy = 'none', env = {}) => secnode(args, { node: n, cwd: cwd(), policy, env }),
+    'node --require register': (n, args, policy = 'none', env = {}) => node(['--require', REGISTER, ...args], { node: n, cwd: cwd(), policy, env }),
+  };
+}
