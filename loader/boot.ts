@@ -19,7 +19,7 @@ import { REGISTER_FILE, withSelfFirst } from './self-first.js';
 import { resolveEntry } from './gate/start-input.js';
 import { noteWorkerEntry } from './gate/subject.js';
 import { ownRequire as require } from '../src/own-require.js';
-import { lowerStackLimit, raiseStackLimit } from './own-frames.js';
+import { lowerStackLimit, raiseStackLimit } from './guards/own-frames.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..');

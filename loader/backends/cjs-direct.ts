@@ -12,7 +12,7 @@ import { ownLoad } from '../gate/own-load.js';
 import { subjectOf } from '../gate/subject.js';
 import { ownValue, wrapMethod } from '../guards/patch.js';
 import { ownRequire } from '../../src/own-require.js';
-import { lowerStackLimit, raiseStackLimit } from '../own-frames.js';
+import { lowerStackLimit, raiseStackLimit } from '../guards/own-frames.js';
 import { noteOwnReader } from './program-reads.js';
 
 type Fn = (...args: unknown[]) => unknown;

@@ -7,7 +7,7 @@ import { subjectOf } from '../gate/subject.js';
 import { wrapMethod } from '../guards/patch.js';
 import { ownRequire as require } from '../../src/own-require.js';
 import type { SecnodeThread } from './lazy-thread.js';
-import { lowerStackLimit, raiseStackLimit } from '../own-frames.js';
+import { lowerStackLimit, raiseStackLimit } from '../guards/own-frames.js';
 
 type Handler = (module: { id: string; filename: string; parent?: { filename?: string } | null }, filename: string) => void;
 const DATA = new Set(['.json', '.node']);

@@ -6,7 +6,7 @@ import { gateSupplied } from '../gate/supplied.js';
 import { takeCommonJs, takeStartInputCompile } from '../gate/handover.js';
 import { hooksBack } from '../gate/hooks-aside.js';
 import { wrapMethod } from './patch.js';
-import { lowerStackLimit, raiseStackLimit } from '../own-frames.js';
+import { lowerStackLimit, raiseStackLimit } from './own-frames.js';
 import { ownRequire } from '../../src/own-require.js';
 
 /** Decides on source compiled as CommonJS that secnode did not hand over itself. */

@@ -17,7 +17,7 @@ import { guardCrypto, guardFfi, guardSqlite, guardTlsEngines } from './native.js
 import { guardWorkers } from './workers.js';
 import { ownRequire as require } from '../../src/own-require.js';
 import { enforcingRule } from '../../src/policy.js';
-import { hideOwnFrames } from '../own-frames.js';
+import { hideOwnFrames } from './own-frames.js';
 
 /** Guards for builtins, by name, applied once to the builtin's exports object. */
 const BUILTIN_GUARDS: Readonly<Record<string, (ctx: Context, exports: Record<string, unknown>) => void>> = {

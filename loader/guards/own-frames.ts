@@ -5,7 +5,7 @@
 // own frame takes none of the program's frames from a stack captured there.
 import { dirname, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { wrapMethod } from './guards/patch.js';
+import { wrapMethod } from './patch.js';
 
 /** The realm's Error, whose stackTraceLimit V8 reads (a program may replace globalThis.Error, not that). */
 const RealmError = Error;
@@ -14,10 +14,13 @@ let hiding = false;
 let raises = 0;
 let ownPrefixes: readonly string[] | undefined;
 
-/** secnode's own directory (`dist/`), as a path and as a file: URL (frames of ES modules). */
+/** secnode's built code (its `dist/` directory: the bundle, or tsc's output for the library), as a path and as a file: URL (frames of ES modules). */
 function prefixes(): readonly string[] {
-  const dir = dirname(dirname(fileURLToPath(import.meta.url))) + sep;
-  return ownPrefixes ??= [dir, pathToFileURL(dir).href];
+  if (ownPrefixes !== undefined) return ownPrefixes;
+  const file = fileURLToPath(import.meta.url);
+  const at = file.lastIndexOf(`${sep}dist${sep}`);
+  const dir = at < 0 ? dirname(file) + sep : file.slice(0, at + 6);
+  return ownPrefixes = [dir, pathToFileURL(dir).href];
 }
 
 function ownFrame(frame: unknown): boolean {
