@@ -57,8 +57,9 @@ export function hasSafeSyncHooks(v: NodeVersion): boolean {
  * Node 22's ESM loader runs a CommonJS file reached by `import` through `Module._load` only when the load result
  * says `shouldBeReloadedByCJSLoader` (its default load sets it, with `responseURL`, for every `file:` URL); a
  * result without it runs the file through the ESM loader's own CommonJS path, where ESM → CJS → require(ESM that
- * imports a builtin) fails with ERR_VM_MODULE_LINK_FAILURE. So on 22 a hook's own result carries both fields as
- * Node's would; Node 24 dropped them (measured on 22.23, 24.22, 26.12).
+ * imports a builtin) fails with ERR_VM_MODULE_LINK_FAILURE. So on 22 a hook's own result carries the flag as
+ * Node's would; Node 24 dropped it (its default still names the `responseURL`, which every import's result carries:
+ * tsx reads it) (measured on 22.23, 24.22, 26.12).
  */
 export function loadResultsNameReload(v: NodeVersion): boolean {
   return v.major === 22;

@@ -121,6 +121,15 @@ const APPS: readonly App[] = [
     side: (nm) => nm('tsx/dist/preflight.cjs'), // the preload of the child Node that tsx starts
   },
   {
+    // `--import tsx` as projects run it (tsx's sync hooks on Node 24 and 26): a .ts file outside a
+    // "type": "module" scope runs as CommonJS, which tsx decides from the `responseURL` of the load result.
+    name: 'tsx --import (CommonJS .ts)',
+    files: { 'app.ts': "const { join } = require('node:path');\nconst answer: number = 40 + 2;\nconsole.log(`tsx cjs ${answer} ${typeof require} ${typeof module} ${join('a', 'b')}`);\n" },
+    args: () => ['--import', 'tsx', 'app.ts'],
+    works: /^tsx cjs 42 function object a\/b$/m,
+    side: (nm) => nm('tsx/dist/esm/index.mjs'), // tsx's entry, imported before the program
+  },
+  {
     name: 'eslint',
     files: {
       'eslint.config.mjs': "export default [{ rules: { 'no-unused-vars': 'warn' } }];\n",

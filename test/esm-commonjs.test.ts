@@ -19,6 +19,9 @@ const FILES: Record<string, string> = {
   'app.mjs': "import { chunk } from 'lodash-es';\nimport express from 'express';\n"
     + 'console.log(JSON.stringify(chunk([1, 2, 3], 2)), typeof express, typeof express.Router);\n',
   'two.mjs': "import a from './a.cjs';\nimport b from './b.cjs';\nconsole.log(a, b);\n",
+  // A program's own sync hook sees, for an import, what Node's own load gives: bytes and the URL.
+  'spy.mjs': "import { registerHooks } from 'node:module';\nregisterHooks({ load(url, context, next) {\n  const r = next(url, context);\n"
+    + "  if (url.includes('/two.mjs') || url.endsWith('.cjs')) console.log(url.slice(url.lastIndexOf('/')), r.format, Buffer.isBuffer(r.source), r.responseURL === url);\n  return r;\n} });\n",
   'a.cjs': "module.exports = 'a';\n",
   'b.cjs': "module.exports = 'b';\n",
 };
@@ -67,6 +70,13 @@ describe.each(nodes())('$name ($backend): CommonJS imported by ES modules', (n) 
       } finally {
         chmodSync(DEPD(), 0o755);
       }
+    });
+
+    it.runIf(n.major >= 22)('no bits: a program\'s registerHooks hook gets for each import what it gets under node', () => {
+      const plain = node(['--import', './spy.mjs', 'two.mjs'], { node: n, cwd: t.dir });
+      expect(plain.status).toBe(0);
+      const r = via(n, ['--import', './spy.mjs', 'two.mjs']);
+      expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: plain.status, stdout: plain.stdout, stderr: plain.stderr });
     });
 
     it('hardened: an ES module importing two CommonJS files runs', () => {

@@ -5,7 +5,7 @@ import type { Context } from '../context.js';
 import { gateFile, gateGenerated } from '../gate/gate.js';
 import { previewGenerated } from '../guards/generated-preview.js';
 import type { OnBuiltin } from '../guards/guards.js';
-import { handOver, handOverCommonJs, hasUserAsyncHooks, noteUserAsyncHooks, sameBytes } from '../gate/handover.js';
+import { handOver, handOverCommonJs, hasProgramHooks, hasUserAsyncHooks, noteUserAsyncHooks, sameBytes } from '../gate/handover.js';
 import { subjectOf } from '../gate/subject.js';
 import { gateSupplied } from '../gate/supplied.js';
 import { loadResultsNameReload, parseNodeVersion, testMocksInHooksThread } from '../../src/node-features.js';
@@ -33,9 +33,12 @@ const CODE_FORMATS: ReadonlySet<string> = new Set(['module', 'commonjs', 'module
 /** Node 22 wants the fields its own load result carries on an `import` (loadResultsNameReload in src/node-features.ts). */
 const namesReload = loadResultsNameReload(parseNodeVersion(process.versions.node));
 
+/** Node's decoding of a CommonJS source it is given as bytes (UTF-8, a byte order mark dropped): what it then compiles. */
+const decoder = new TextDecoder();
+
 function handOverAll(filename: string, format: unknown, source: string | Buffer): void {
-  if (typeof source === 'string' && (format === undefined || format === 'commonjs' || format === 'commonjs-typescript')) {
-    handOverCommonJs(filename, source);
+  if (format === undefined || format === 'commonjs' || format === 'commonjs-typescript') {
+    handOverCommonJs(filename, typeof source === 'string' ? source : decoder.decode(source));
   }
   handOver(filename, source);
 }
@@ -83,12 +86,16 @@ export function installSyncHooks(ctx: Context, onBuiltin: OnBuiltin): void {
       const shortcut = !programReads && (viaRequire || (format !== undefined && CODE_FORMATS.has(format) && !hasUserAsyncHooks()));
       if (shortcut && !DATA_FORMATS.has(format)) {
         // The format is already known: skip Node's own read of the file, hand it the checked bytes.
-        const source = gateFile(ctx, filename, subject, parents.get(url), true);
+        // The program's hooks above this one get what Node's own load gives an import: the file's bytes, not
+        // text (tsx runs a CommonJS .ts file as an ES module when it gets text).
+        const source = !viaRequire && hasProgramHooks() ? gateFile(ctx, filename, subject, parents.get(url))
+          : gateFile(ctx, filename, subject, parents.get(url), true);
         if (source === undefined) return nextLoad(url, context);
         handOverAll(filename, format, source);
-        return namesReload && !viaRequire
-          ? { format, source, shortCircuit: true, responseURL: url, shouldBeReloadedByCJSLoader: format === 'commonjs' }
-          : { format, source, shortCircuit: true };
+        // An import's result names its URL, as Node's own does (tsx reads it); Node 22 also wants the reload flag.
+        if (viaRequire) return { format, source, shortCircuit: true };
+        return namesReload ? { format, source, shortCircuit: true, responseURL: url, shouldBeReloadedByCJSLoader: format === 'commonjs' }
+          : { format, source, shortCircuit: true, responseURL: url };
       }
       const result = nextLoad(url, context);
       if (DATA_FORMATS.has(result.format)) return result;
