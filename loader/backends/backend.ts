@@ -1,11 +1,10 @@
 // Chooses and installs the hook backend for this Node version.
-import { splitNodeOptions } from '../../src/preloads.js';
 import type { Context, ContextData } from '../context.js';
 import { installCjsLayer } from './cjs-layer.js';
 import { installSyncHooks } from './hooks-sync.js';
 import { backendFor, type Backend } from './backend-choice.js';
 import { installGuards } from '../guards/guards.js';
-import { SecnodeThread, threadMayWait } from './lazy-thread.js';
+import { SecnodeThread, threadAtStart } from './lazy-thread.js';
 import { guardHookRegistration } from '../guards/hooks.js';
 
 export { backendFor, type Backend } from './backend-choice.js';
@@ -20,11 +19,9 @@ export function installBackend(ctx: Context, data: ContextData, main: boolean): 
   } else {
     // Only secnode's hooks run in its thread until the program registers its own (guards/hooks.ts guards
     // it then), unless loader modules (`--loader`) run there from the start.
-    const tokens = [...splitNodeOptions(process.env.NODE_OPTIONS ?? ''), ...process.execArgv];
     thread = new SecnodeThread(data, data.loaders);
-    const waits = !data.loaders && threadMayWait(ctx, data, main, tokens);
-    installCjsLayer(ctx, waits ? thread : undefined);
-    if (!waits) thread.start();
+    installCjsLayer(ctx);
+    if (data.loaders || threadAtStart(ctx, data, main)) thread.start();
   }
   guardHookRegistration(ctx, data, thread);
   return backend;

@@ -6,7 +6,6 @@ import { gateFile } from '../gate/gate.js';
 import { subjectOf } from '../gate/subject.js';
 import { wrapMethod } from '../guards/patch.js';
 import { ownRequire as require } from '../../src/own-require.js';
-import type { SecnodeThread } from './lazy-thread.js';
 import { lowerStackLimit, raiseStackLimit } from '../guards/own-frames.js';
 
 type Handler = (module: { id: string; filename: string; parent?: { filename?: string } | null }, filename: string) => void;
@@ -15,9 +14,8 @@ const DATA = new Set(['.json', '.node']);
 /**
  * Wraps every code extension handler: the file is opened, checked and read by secnode, and Node's own
  * handler receives exactly those bytes through a one-shot answer to its `fs.readFileSync(filename)`.
- * `waiting`: secnode's hooks thread, not started yet, told of each file before it runs.
  */
-export function installCjsLayer(ctx: Context, waiting?: SecnodeThread): void {
+export function installCjsLayer(ctx: Context): void {
   const Module = require('node:module') as { _extensions: Record<string, Handler> };
   const fs = require('node:fs') as object;
   let pending: { filename: string; source: string } | undefined;
@@ -55,7 +53,6 @@ export function installCjsLayer(ctx: Context, waiting?: SecnodeThread): void {
       const source = gateFile(ctx, filename, subject, parent, true);
       pending = source === undefined ? undefined : { filename, source };
       if (source !== undefined) handOverCommonJs(filename, source);
-      waiting?.beforeCommonJs(filename, source);
       const raised = raiseStackLimit();
       try {
         return Reflect.apply(original, this, args);

@@ -1,13 +1,13 @@
 // secnode's own hooks thread on the async backend (Node 20, 22 before 22.22.3). It costs a start-up of
-// its own (about 45 ms on Node 20), and only ES modules need it: a run where nothing can be refused or
-// recorded starts it just before the first ES module comes near; every other run starts it at once.
-import { esmLoaderAtStart, mayLoadEsm } from '../../src/module-format.js';
+// its own (about 45 ms on Node 20), and only checks of ES modules need it: a run where nothing can be
+// refused or recorded never starts it (unless the program registers hooks of its own); every other run
+// starts it at once.
 import { ownRequire } from '../../src/own-require.js';
 import type { Context, ContextData } from '../context.js';
 
 type Register = (specifier: URL, options: { data: ContextData }) => unknown;
 
-/** secnode's async hooks in Node's hooks thread: registered once, at once or on the first sign of an ES module. */
+/** secnode's async hooks in Node's hooks thread: registered once, at start-up or before the program's own. */
 export class SecnodeThread {
   // Node's own register, taken before the guard on module.register replaces it.
   readonly #register = (ownRequire('node:module') as { register: Register }).register;
@@ -26,20 +26,16 @@ export class SecnodeThread {
     this.#started = true;
     this.#register(new URL('./hooks-async.cjs', import.meta.url), { data: { ...this.data, guardThread: guarded } });
   }
-
-  /** Before a CommonJS file runs (`source` as handed to Node, undefined for a stream): starts the thread when an ES module may come from it. */
-  beforeCommonJs(filename: string, source: string | undefined): void {
-    if (!this.#started && (source === undefined || /\.(mjs|wasm)$/i.test(filename) || mayLoadEsm(source))) this.start();
-  }
 }
 
 /**
- * Whether the thread may wait for the first ES module: the main thread of a CommonJS entry run by the
- * preload, with nothing to refuse or record (no exec bit, nothing forced, no audit sink or subscriber), and
- * nothing in the start options (`tokens`: NODE_OPTIONS and execArgv) that brings Node's ES module loader in.
- * Anything else could let an ES module load unseen where that is visible. (`--loader` modules: the caller.)
+ * Whether secnode's hooks thread must run from the start. Not in the main thread of a program run by the
+ * preload (an entry file, of any kind) with nothing to refuse or record: no exec bit, nothing forced, no
+ * audit sink or subscriber at start. There a check changes nothing, so ES modules load as node loads them,
+ * with node's threads (a subscriber that comes later gets the records of CommonJS files, as before: those of
+ * ES modules were the hooks thread's, which a main-thread subscriber never sees). Anything else (a worker,
+ * the library, `-e`, stdin, the REPL) starts it. (`--loader` modules: the caller.)
  */
-export function threadMayWait(ctx: Context, data: ContextData, main: boolean, tokens: readonly string[]): boolean {
-  if (!main || data.entry === undefined || ctx.enforcing || ctx.settings.forced.hardenGenerated || ctx.auditor.active) return false;
-  return !esmLoaderAtStart(data.entry, tokens);
+export function threadAtStart(ctx: Context, data: ContextData, main: boolean): boolean {
+  return !main || data.entry === undefined || ctx.enforcing || ctx.settings.forced.hardenGenerated || ctx.auditor.active;
 }
