@@ -1,5 +1,5 @@
 // With no bits, a program that fails prints node's stderr: secnode's wrappers (Module.prototype._compile,
-// the `.js` handler, fs.readFileSync, Module.runMain in workers) leave no frame in a stack trace, the Node
+// the `.js` handler, fs.readFileSync, Module.runMain in workers, child_process) leave no frame in a stack trace, the Node
 // functions they call keep the names V8 gives them under node, and as many frames are shown as under node.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { frontDoors, node, nodes } from './helpers/run.js';
@@ -20,6 +20,8 @@ const FILES: Record<string, string> = {
   'mapped.cjs': `const x = 1;\nthrow new Error('mapped');\n//# sourceMappingURL=data:application/json;base64,${MAP}\n`,
   'worker.cjs': "const { Worker } = require('node:worker_threads');\nnew Worker('./thrower.cjs');\n",
   'caught.cjs': "try {\n  require('./thrower.cjs');\n} catch (e) {\n  console.log(e.stack);\n}\n",
+  'reads.cjs': "require('node:fs').readFileSync('/nonexistent/secnode-stack-parity');\n",
+  'child.cjs': "require('node:child_process').execFileSync('/nonexistent/secnode-stack-parity');\n",
 };
 
 let t: ReturnType<typeof filesDir>;
@@ -41,6 +43,8 @@ const CASES: [string, string[]][] = [
   ['--stack-trace-limit=20', ['--stack-trace-limit=20', 'requires.cjs']],
   ['a worker whose entry throws', ['worker.cjs']],
   ['an error caught and printed by the program', ['caught.cjs']],
+  ['fs.readFileSync of a missing file', ['reads.cjs']],
+  ['a synchronous child that cannot start', ['child.cjs']],
 ];
 
 describe.each(nodes())('$name ($backend): stack traces as under node', (n) => {

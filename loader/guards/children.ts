@@ -3,6 +3,7 @@
 import type { Context } from '../context.js';
 import { children } from '../lazy.js';
 import type { Shape } from './child-env.js';
+import { lowerStackLimit, raiseStackLimit } from './own-frames.js';
 import { wrapMethod } from './patch.js';
 
 /** The child_process functions that start a child, and where each takes its options. */
@@ -18,7 +19,13 @@ export function guardRawSpawn(ctx: Context, obj: object): void {
   if (rawGuarded.has(obj)) return;
   rawGuarded.add(obj);
   wrapMethod(obj, 'spawn', (original) => function (this: unknown, ...argv: unknown[]) {
-    return Reflect.apply(original, this, children().guardRawArgs(ctx, argv));
+    const args = children().guardRawArgs(ctx, argv);
+    const raised = raiseStackLimit();
+    try {
+      return Reflect.apply(original, this, args);
+    } finally {
+      lowerStackLimit(raised);
+    }
   });
 }
 
@@ -29,7 +36,14 @@ export function guardRawSpawn(ctx: Context, obj: object): void {
 export function guardChildProcesses(ctx: Context, exports: Record<string, unknown>): void {
   for (const [name, shape] of Object.entries(SHAPES)) {
     wrapMethod(exports, name, (original) => function (this: unknown, ...argv: unknown[]) {
-      return Reflect.apply(original, this, children().guardCall(ctx, argv, shape, name === 'fork'));
+      const args = children().guardCall(ctx, argv, shape, name === 'fork');
+      // A failed synchronous child throws from Node's function: its stack as under node (own-frames.ts).
+      const raised = raiseStackLimit();
+      try {
+        return Reflect.apply(original, this, args);
+      } finally {
+        lowerStackLimit(raised);
+      }
     });
   }
   const ChildProcess = exports.ChildProcess as (new () => { _handle?: unknown }) | undefined;
