@@ -1,15 +1,11 @@
 // Node's permission model without --allow-addons, and --no-addons, forbid the addon (koffi) through which
 // secnode reads the securebits and asks for the exec check. Not knowing whether to enforce, secnode refuses
 // to start, with a code and a hint, through both front doors; with --allow-addons the program runs as under node.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { frontDoors, node, nodes, type NodeUnderTest } from './helpers/run.js';
-import { filesDir } from './helpers/sandbox.js';
+import { suiteFilesDir } from './helpers/sandbox.js';
 
-let t: ReturnType<typeof filesDir>;
-beforeAll(() => {
-  t = filesDir('secnode-addons-disabled-', { 'main.cjs': "console.log('ran', require('./dep.cjs'));\n", 'dep.cjs': 'module.exports = 1;\n' });
-});
-afterAll(() => t.remove());
+const t = suiteFilesDir('secnode-addons-disabled-', { 'main.cjs': "console.log('ran', require('./dep.cjs'));\n", 'dep.cjs': 'module.exports = 1;\n' });
 
 /** Node 20's flag for the permission model is still experimental. */
 const permission = (n: NodeUnderTest): string => (n.major === 20 ? '--experimental-permission' : '--permission');

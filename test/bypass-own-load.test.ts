@@ -1,9 +1,9 @@
 // While secnode loads its own code (source-map-support, at the first refusal whose stack it maps), program code
 // can run inside that load: an accessor on Object.prototype for a property Node reads there. Only secnode's own
 // files pass unchecked during such a load; a module that code imports is gated as always.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { node, nodes, secnode } from './helpers/run.js';
-import { filesDir } from './helpers/sandbox.js';
+import { suiteFilesDir } from './helpers/sandbox.js';
 
 const FILES: Record<string, string> = {
   // kFormat is read on module objects as Node loads CommonJS, secnode's own modules included.
@@ -19,11 +19,7 @@ setTimeout(() => console.log('ran', globalThis.RAN ?? 0), 300);
   'no.mjs': 'globalThis.RAN = (globalThis.RAN ?? 0) + 1;\nexport {};\n',
 };
 
-let t: ReturnType<typeof filesDir>;
-beforeAll(() => {
-  t = filesDir('secnode-own-load-', FILES, (name) => (name.startsWith('no') ? 0o644 : 0o755));
-});
-afterAll(() => t.remove());
+const t = suiteFilesDir('secnode-own-load-', FILES, (name) => (name.startsWith('no') ? 0o644 : 0o755));
 
 describe.each(nodes())('$name: program code run inside secnode\'s own load', (n) => {
   it('under RF every import it makes is refused; nothing of the 0644 module runs', () => {

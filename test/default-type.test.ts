@@ -5,9 +5,9 @@
 // included; under RF a 0644 module is refused where it is imported.
 import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { node, nodes, REGISTER, secnode, type NodeUnderTest, type Policy, type Run } from './helpers/run.js';
-import { filesDir } from './helpers/sandbox.js';
+import { suiteFilesDir } from './helpers/sandbox.js';
 
 const FLAG = '--experimental-default-type=module';
 const FILES: Record<string, string> = {
@@ -21,11 +21,7 @@ const FILES: Record<string, string> = {
   'victim.js': "console.log('victim ran');\nexport default 'victim';\n",
 };
 
-let t: ReturnType<typeof filesDir>;
-beforeAll(() => {
-  t = filesDir('secnode-default-type-', FILES);
-});
-afterAll(() => t.remove());
+const t = suiteFilesDir('secnode-default-type-', FILES);
 
 /** Both front doors, with the flag before the program. */
 const DOORS = {

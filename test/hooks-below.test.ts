@@ -2,9 +2,9 @@
 // or NODE_OPTIONS) and, on Node 22, node:test's module mocks. secnode's hooks let every load reach them, so
 // with no bits what they answer runs, as under node; what they answer for a file is code supplied for
 // that file (refused under hardening). Under RF `--loader` itself is refused (test/bypass-options.test.ts).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { frontDoors, node, nodes } from './helpers/run.js';
-import { filesDir } from './helpers/sandbox.js';
+import { suiteFilesDir } from './helpers/sandbox.js';
 
 const FILES: Record<string, string> = {
   'xform.mjs': 'export async function load(url, context, next) {\n  const r = await next(url, context);\n'
@@ -16,11 +16,7 @@ const FILES: Record<string, string> = {
     + "test('mocks', async () => {\n  mock.module('./dep.cjs', { defaultExport: 42 });\n  assert.equal((await import('./dep.cjs')).default, 42);\n});\n",
 };
 
-let t: ReturnType<typeof filesDir>;
-beforeAll(() => {
-  t = filesDir('secnode-hooks-below-', FILES);
-});
-afterAll(() => t.remove());
+const t = suiteFilesDir('secnode-hooks-below-', FILES);
 
 /** stderr with the process ids of Node's warnings taken out. */
 const same = (stderr: string): string => stderr.replace(/^\(node:\d+\)/gm, '(node)');

@@ -1,9 +1,9 @@
 // With no bits, a program that fails prints node's stderr: secnode's wrappers (Module.prototype._compile,
 // the `.js` handler, fs.readFileSync, Module.runMain in workers, child_process) leave no frame in a stack trace, the Node
 // functions they call keep the names V8 gives them under node, and as many frames are shown as under node.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { frontDoors, node, nodes } from './helpers/run.js';
-import { filesDir } from './helpers/sandbox.js';
+import { suiteFilesDir } from './helpers/sandbox.js';
 
 const MAP = Buffer.from('{"version":3,"sources":["orig.ts"],"names":[],"mappings":"AAAA;AACA"}').toString('base64');
 const FILES: Record<string, string> = {
@@ -24,11 +24,7 @@ const FILES: Record<string, string> = {
   'child.cjs': "require('node:child_process').execFileSync('/nonexistent/secnode-stack-parity');\n",
 };
 
-let t: ReturnType<typeof filesDir>;
-beforeAll(() => {
-  t = filesDir('secnode-stack-parity-', FILES);
-});
-afterAll(() => t.remove());
+const t = suiteFilesDir('secnode-stack-parity-', FILES);
 
 const DOORS = frontDoors(() => t.dir);
 

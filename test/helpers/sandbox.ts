@@ -5,6 +5,7 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
 import { ROOT } from './run.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -118,6 +119,21 @@ export function commandPath(name: string): string {
 export function tempDir(prefix: string): { dir: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** `filesDir` for a whole test file: made before its tests run, removed after them; `dir` is its path. */
+export function suiteFilesDir(prefix: string, files: Readonly<Record<string, string>>, mode?: (name: string) => number): { readonly dir: string } {
+  let t: { dir: string; remove(): void } | undefined;
+  beforeAll(() => {
+    t = filesDir(prefix, files, mode);
+  });
+  afterAll(() => t?.remove());
+  return {
+    get dir(): string {
+      if (t === undefined) throw new Error(`${prefix}: its directory is made before the tests run`);
+      return t.dir;
+    },
+  };
 }
 
 /** A fresh temporary directory holding `files` (name → text), each written with `mode(name)` (0755 by default). */
