@@ -22,6 +22,20 @@ const FILES: Record<string, string> = {
   // A program's own sync hook sees, for an import, what Node's own load gives: bytes and the URL.
   'spy.mjs': "import { registerHooks } from 'node:module';\nregisterHooks({ load(url, context, next) {\n  const r = next(url, context);\n"
     + "  if (url.includes('/two.mjs') || url.endsWith('.cjs')) console.log(url.slice(url.lastIndexOf('/')), r.format, Buffer.isBuffer(r.source), r.responseURL === url);\n  return r;\n} });\n",
+  // A program's async hook that passes every load through (so Node reads an imported CommonJS file again
+  // by path before it compiles it), and a sync hook above secnode's that swaps a 0644 file in for c.cjs
+  // right after secnode checked c.cjs, and back at the next load: between them lies only Node's read.
+  'pass.mjs': 'export async function load(url, context, next) {\n  return next(url, context);\n}\n',
+  'swap.mjs': "import { register, registerHooks } from 'node:module';\nimport { renameSync } from 'node:fs';\n"
+    + "register('./pass.mjs', import.meta.url);\nconst at = (f) => new URL(f, import.meta.url);\n"
+    + "registerHooks({ load(url, context, next) {\n  const r = next(url, context);\n"
+    + "  if (url.endsWith('/c.cjs') || url.endsWith('/d.mjs')) {\n"
+    + "    renameSync(at('c.cjs'), at('t.cjs'));\n    renameSync(at('evil.cjs'), at('c.cjs'));\n    renameSync(at('t.cjs'), at('evil.cjs'));\n  }\n"
+    + '  return r;\n} });\n',
+  'race.mjs': "import c from './c.cjs';\nimport d from './d.mjs';\nconsole.log(c, d);\n",
+  'c.cjs': "module.exports = 'c';\n",
+  'd.mjs': "export default 'd';\n",
+  'evil.cjs': "module.exports = 'EVIL';\n",
   'a.cjs': "module.exports = 'a';\n",
   'b.cjs': "module.exports = 'b';\n",
 };
@@ -39,6 +53,7 @@ beforeAll(() => {
     }
   };
   walk(t.dir);
+  chmodSync(join(t.dir, 'evil.cjs'), 0o644);
 });
 afterAll(() => t.remove());
 
@@ -77,6 +92,17 @@ describe.each(nodes())('$name ($backend): CommonJS imported by ES modules', (n) 
       expect(plain.status).toBe(0);
       const r = via(n, ['--import', './spy.mjs', 'two.mjs']);
       expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: plain.status, stdout: plain.stdout, stderr: plain.stderr });
+    });
+
+    it.runIf(n.major >= 22)('RF: a 0644 file renamed in between secnode\'s check and Node\'s read by path never runs', () => {
+      const RACE = ['--import', './swap.mjs', 'race.mjs'];
+      const warning = /^\(node:\d+\) \[DEP0205\].*\n.*\n/m;
+      // Under node the swapped-in file's code is what runs: the test can tell.
+      expect(node(RACE, { node: n, cwd: t.dir }).stdout).toBe('EVIL d\n');
+      for (const bits of ['none', 'RF'] as const) {
+        const r = via(n, RACE, bits);
+        expect({ status: r.status, stdout: r.stdout, stderr: r.stderr.replace(warning, '') }).toEqual({ status: 0, stdout: 'c d\n', stderr: '' });
+      }
     });
 
     it('hardened: an ES module importing two CommonJS files runs', () => {

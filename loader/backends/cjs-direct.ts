@@ -1,19 +1,15 @@
 // CommonJS on the sync-hooks backend without Node's hook machinery for each file. Node's `.js` handler
 // consults load hooks in one step only: reading the file (`fs.readFileSync(filename, 'utf8')`) when it has
 // no source yet. secnode takes its load hook off the chain as the handler starts, answers that read with
-// the bytes read from the checked fd, and puts the hook back at the read (or at the compile, for a source
+// the bytes read from the checked fd (backends/node-reads.ts), and puts the hook back at the read (or at the compile, for a source
 // Node already has). While the hook is off only Node's own steps run, never program code: the fast path is
 // taken only when nothing the program can reach (a getter, a proxy, a patched method) lies on those steps.
-import type { Context } from '../context.js';
-import { gateFile } from '../gate/gate.js';
-import { handOverCommonJs, hasProgramHooks } from '../gate/handover.js';
+import { hasProgramHooks } from '../gate/handover.js';
 import { asideFor, hooksBack, setHooksAside, type HookSwitch } from '../gate/hooks-aside.js';
 import { ownLoad } from '../gate/own-load.js';
-import { subjectOf } from '../gate/subject.js';
 import { ownValue, wrapMethod } from '../guards/patch.js';
 import { ownRequire } from '../../src/own-require.js';
 import { lowerStackLimit, raiseStackLimit } from '../guards/own-frames.js';
-import { noteOwnReader } from './program-reads.js';
 
 type Fn = (...args: unknown[]) => unknown;
 interface ModuleApi { prototype: object; _extensions: Record<string, unknown>; _cache: Record<string, object> }
@@ -30,9 +26,10 @@ function formatSymbol(Module: ModuleApi): symbol | undefined {
 /**
  * Loads CommonJS `.js`/`.cjs` files through Node's own handler with secnode's load hook off (`hooks`),
  * the checked bytes answering the handler's read. Every other load (and every load once the program
- * registers hooks of its own, or patches what the handler reaches) takes the hook as before.
+ * registers hooks of its own, or patches what the handler reaches) takes the hook as before. `ours` is
+ * secnode's fs.readFileSync, which answers the read.
  */
-export function installDirectCommonJs(ctx: Context, hooks: HookSwitch): void {
+export function installDirectCommonJs(hooks: HookSwitch, ours: unknown): void {
   const Module = ownRequire('node:module') as ModuleApi;
   const fs = ownRequire('node:fs') as Record<string, unknown>;
   const { isProxy } = (ownRequire('node:util') as typeof import('node:util')).types;
@@ -41,29 +38,6 @@ export function installDirectCommonJs(ctx: Context, hooks: HookSwitch): void {
   // secnode's own `_compile` guard (guards/compile.ts, installed before): it puts the hook back.
   const compile = ownValue(proto, '_compile');
   if (kFormat === undefined || typeof compile !== 'function' || typeof Module._extensions['.js'] !== 'function') return;
-  wrapMethod(fs, 'readFileSync', (real) => function readFileSync(this: unknown, ...args: unknown[]) {
-    const filename = asideFor();
-    if (filename !== undefined) {
-      hooksBack();
-      // Node's read of the module, `(filename, 'utf8')`. Whatever else a Node might read here is what it compiles:
-      // it is checked and read from the fd all the same.
-      const file = typeof args[0] === 'string' ? args[0] : filename;
-      const subject = subjectOf(ctx, file, 'require');
-      const source = args[1] === 'utf8' ? gateFile(ctx, file, subject, undefined, true) : gateFile(ctx, file, subject);
-      if (source !== undefined) {
-        if (typeof source === 'string') handOverCommonJs(file, source);
-        return source;
-      }
-    }
-    const raised = raiseStackLimit();
-    try {
-      return Reflect.apply(real, this, args);
-    } finally {
-      lowerStackLimit(raised);
-    }
-  });
-  const ours = fs.readFileSync;
-  noteOwnReader(ours);
   /** Nothing the program set lies on the handler's steps up to the read or the compile. */
   const direct = (module: unknown, filename: unknown): boolean => {
     if (typeof filename !== 'string' || asideFor() !== undefined || ownLoad() || hasProgramHooks()) return false;

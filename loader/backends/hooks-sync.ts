@@ -13,6 +13,7 @@ import { optionNames } from '../../src/options/argv.js';
 import { splitNodeOptions } from '../../src/preloads.js';
 import { ownRequire } from '../../src/own-require.js';
 import { installDirectCommonJs } from './cjs-direct.js';
+import { installNodeReads } from './node-reads.js';
 import { programReadsFiles } from './program-reads.js';
 
 interface LoadResult {
@@ -107,7 +108,8 @@ export function installSyncHooks(ctx: Context, onBuiltin: OnBuiltin): void {
       const source = text ? gateFile(ctx, filename, subject, parents.get(url), true) : gateFile(ctx, filename, subject, parents.get(url));
       if (source === undefined) return result;
       if (reload) {
-        handOverCommonJs(filename, source as string);
+        // Node reads the file again by path before it compiles it: those reads get the checked bytes.
+        handOverCommonJs(filename, source as string, true);
         return result;
       }
       // Below this hook there is Node's own loader, or hooks the program registered with module.register,
@@ -117,17 +119,21 @@ export function installSyncHooks(ctx: Context, onBuiltin: OnBuiltin): void {
         if (hardened) gateSupplied(ctx, filename, subject);
         return result;
       }
-      handOverAll(filename, result.format, source);
+      // An import's CommonJS source that came from below is compiled by Node's ES module loader itself, not by
+      // Module.prototype._compile: only a require's is awaited there.
+      if (viaRequire) handOverAll(filename, result.format, source);
+      else handOver(filename, source);
       return { ...result, source };
     },
   };
   let handle = registerHooks(hooks);
+  const reader = installNodeReads(ctx);
   // Without records (whose parents come from the resolve hook), CommonJS files skip Node's hook machinery.
   if (!ctx.auditor.active) {
-    installDirectCommonJs(ctx, {
+    installDirectCommonJs({
       off: () => handle.deregister(),
       on: () => { handle = registerHooks(hooks); },
       spare: () => registerHooks(hooks).deregister(),
-    });
+    }, reader);
   }
 }

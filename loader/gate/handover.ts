@@ -8,9 +8,19 @@ let userAsyncHooks = false;
 /** CommonJS sources given to Node and not compiled yet, by filename: a require compiles its file at once, an import's CommonJS files are compiled when the graph runs, after every load. */
 const commonJs = new Map<string, string>();
 
-/** Remembers the CommonJS source given for `filename`, until Node compiles it. */
-export function handOverCommonJs(filename: string, source: string): void {
+/** Files of `commonJs` that Node reads again by path before it compiles them: those reads get the checked source. */
+const rereads = new Set<string>();
+
+/** Remembers the CommonJS source given for `filename`, until Node compiles it; `reread` when Node reads the file again first. */
+export function handOverCommonJs(filename: string, source: string, reread = false): void {
   commonJs.set(filename, source);
+  if (reread) rereads.add(filename);
+  else rereads.delete(filename);
+}
+
+/** The checked source a read of `filename` gets, while Node is to compile it after reading it again. */
+export function rereadOf(filename: string): string | undefined {
+  return rereads.size === 0 || !rereads.has(filename) ? undefined : commonJs.get(filename);
 }
 
 /**
@@ -21,6 +31,7 @@ export function takeCommonJs(filename: string, content: unknown): boolean {
   const source = commonJs.get(filename);
   if (source === undefined) return false;
   commonJs.delete(filename);
+  rereads.delete(filename);
   return source === content || isTypeStripped(filename, source, content);
 }
 

@@ -1,0 +1,58 @@
+// fs.readFileSync as Node's loaders call it to read code. secnode answers two of those reads with the
+// bytes it read from the fd it checked, so that what Node compiles is never a second read of the path:
+// the read of the direct CommonJS route (backends/cjs-direct.ts, while secnode's hook is off), and the
+// reads Node makes of a CommonJS file an ES module imports when no hook gave its source (the reread of
+// handover.ts). Every other call is Node's own function.
+import type { Context } from '../context.js';
+import { gateFile } from '../gate/gate.js';
+import { handOverCommonJs, rereadOf } from '../gate/handover.js';
+import { asideFor, hooksBack } from '../gate/hooks-aside.js';
+import { subjectOf } from '../gate/subject.js';
+import { wrapMethod } from '../guards/patch.js';
+import { lowerStackLimit, raiseStackLimit } from '../guards/own-frames.js';
+import { pathOfFileUrl } from '../../src/file-url.js';
+import { ownRequire } from '../../src/own-require.js';
+import { noteOwnReader } from './program-reads.js';
+
+const NodeURL = URL;
+
+/** The checked text of a file Node rereads, in the form its read asks for (text for UTF-8, else bytes). */
+function reread(path: unknown, options: unknown): string | Buffer | undefined {
+  const file = typeof path === 'string' ? path : path instanceof NodeURL && path.protocol === 'file:' ? pathOfFileUrl(path.href) : undefined;
+  const text = file === undefined ? undefined : rereadOf(file);
+  if (text === undefined) return undefined;
+  const encoding = typeof options === 'object' && options !== null ? (options as { encoding?: unknown }).encoding : options;
+  if (encoding === 'utf8' || encoding === 'utf-8') return text;
+  return encoding == null ? Buffer.from(text) : undefined;
+}
+
+/** Wraps fs.readFileSync once (returns the wrapper): secnode's own reader, never taken for a program's. */
+export function installNodeReads(ctx: Context): unknown {
+  const fs = ownRequire('node:fs') as Record<string, unknown>;
+  wrapMethod(fs, 'readFileSync', (real) => function readFileSync(this: unknown, ...args: unknown[]) {
+    const filename = asideFor();
+    if (filename !== undefined) {
+      hooksBack();
+      // Node's read of the module, `(filename, 'utf8')`. Whatever else a Node might read here is what it compiles:
+      // it is checked and read from the fd all the same.
+      const file = typeof args[0] === 'string' ? args[0] : filename;
+      const subject = subjectOf(ctx, file, 'require');
+      const source = args[1] === 'utf8' ? gateFile(ctx, file, subject, undefined, true) : gateFile(ctx, file, subject);
+      if (source !== undefined) {
+        if (typeof source === 'string') handOverCommonJs(file, source);
+        return source;
+      }
+    }
+    const checked = reread(args[0], args[1]);
+    if (checked !== undefined) return checked;
+    const raised = raiseStackLimit();
+    try {
+      return Reflect.apply(real, this, args);
+    } finally {
+      lowerStackLimit(raised);
+    }
+  });
+  const ours = fs.readFileSync;
+  noteOwnReader(ours);
+  return ours;
+}
