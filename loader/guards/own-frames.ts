@@ -81,7 +81,12 @@ export function hideOwnFrames(): void {
   });
 }
 
-/** Before a wrapper calls into code that may throw for the program: Error.stackTraceLimit one higher; returns what lowerStackLimit takes. */
+/**
+ * Before a wrapper calls into code that may throw for the program: Error.stackTraceLimit one higher; returns
+ * what lowerStackLimit takes. Each wrapper writes the raise, `try` and lower out itself: a helper that took
+ * the call as a callback would put a frame of its own between the wrapper's and Node's, the frame the
+ * renaming above reads to give Node's function its name.
+ */
 export function raiseStackLimit(): number | undefined {
   if (!hiding) return undefined;
   const d = Object.getOwnPropertyDescriptor(RealmError, 'stackTraceLimit');
