@@ -36,6 +36,10 @@ const FILES: Record<string, string> = {
   'c.cjs': "module.exports = 'c';\n",
   'd.mjs': "export default 'd';\n",
   'evil.cjs': "module.exports = 'EVIL';\n",
+  // The pass-through hook alone, and a CommonJS file that starts with a byte order mark.
+  'passing.mjs': "import { register } from 'node:module';\nregister('./pass.mjs', import.meta.url);\n",
+  'bom.mjs': "import b from './bom.cjs';\nconsole.log(b);\n",
+  'bom.cjs': "\ufeffmodule.exports = 'bom';\n",
   'a.cjs': "module.exports = 'a';\n",
   'b.cjs': "module.exports = 'b';\n",
 };
@@ -103,6 +107,11 @@ describe.each(nodes())('$name ($backend): CommonJS imported by ES modules', (n) 
         const r = via(n, RACE, bits);
         expect({ status: r.status, stdout: r.stdout, stderr: r.stderr.replace(warning, '') }).toEqual({ status: 0, stdout: 'c d\n', stderr: '' });
       }
+    });
+
+    it('hardened: a CommonJS file with a byte order mark runs when Node reads it again (a pass-through async hook)', () => {
+      const r = via(n, ['--import', './passing.mjs', 'bom.mjs'], 'none', { SECNODE_HARDEN_GENERATED: '1' });
+      expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 0, stdout: 'bom\n' });
     });
 
     it('hardened: an ES module importing two CommonJS files runs', () => {

@@ -24,15 +24,17 @@ export function rereadOf(filename: string): string | undefined {
 }
 
 /**
- * True when `content` is the CommonJS source secnode handed over for `filename` (or, for TypeScript,
- * Node's type stripping of it); forgets it.
+ * True when `content` is the CommonJS source secnode handed over for `filename`: the same text, that text
+ * without its byte order mark (Node's decoding of bytes drops it), or for TypeScript Node's type stripping
+ * of it; forgets it.
  */
 export function takeCommonJs(filename: string, content: unknown): boolean {
   const source = commonJs.get(filename);
   if (source === undefined) return false;
   commonJs.delete(filename);
   rereads.delete(filename);
-  return source === content || isTypeStripped(filename, source, content);
+  return source === content || (source.charCodeAt(0) === 0xfeff && content === source.slice(1))
+    || isTypeStripped(filename, source, content);
 }
 
 /** Remembers the source given for a file while a verifier above secnode's hook is watching. */
