@@ -26,11 +26,14 @@ const FILES: Record<string, string> = {
   // by path before it compiles it), and a sync hook above secnode's that swaps a 0644 file in for c.cjs
   // right after secnode checked c.cjs, and back at the next load: between them lies only Node's read.
   'pass.mjs': 'export async function load(url, context, next) {\n  return next(url, context);\n}\n',
-  'swap.mjs': "import { register, registerHooks } from 'node:module';\nimport { renameSync } from 'node:fs';\n"
+  // The program's own read of c.cjs by its path, right after the swap, gets the file (under secnode too).
+  'swap.mjs': "import { register, registerHooks } from 'node:module';\nimport { readFileSync, renameSync } from 'node:fs';\n"
+    + "import { fileURLToPath } from 'node:url';\n"
     + "register('./pass.mjs', import.meta.url);\nconst at = (f) => new URL(f, import.meta.url);\n"
     + "registerHooks({ load(url, context, next) {\n  const r = next(url, context);\n"
     + "  if (url.endsWith('/c.cjs') || url.endsWith('/d.mjs')) {\n"
     + "    renameSync(at('c.cjs'), at('t.cjs'));\n    renameSync(at('evil.cjs'), at('c.cjs'));\n    renameSync(at('t.cjs'), at('evil.cjs'));\n  }\n"
+    + "  if (url.endsWith('/c.cjs')) console.log(readFileSync(fileURLToPath(at('c.cjs')), 'utf8').trim());\n"
     + '  return r;\n} });\n',
   'race.mjs': "import c from './c.cjs';\nimport d from './d.mjs';\nconsole.log(c, d);\n",
   'c.cjs': "module.exports = 'c';\n",
@@ -102,10 +105,11 @@ describe.each(nodes())('$name ($backend): CommonJS imported by ES modules', (n) 
       const RACE = ['--import', './swap.mjs', 'race.mjs'];
       const warning = /^\(node:\d+\) \[DEP0205\].*\n.*\n/m;
       // Under node the swapped-in file's code is what runs: the test can tell.
-      expect(node(RACE, { node: n, cwd: t.dir }).stdout).toBe('EVIL d\n');
+      const read = "module.exports = 'EVIL';\n";
+      expect(node(RACE, { node: n, cwd: t.dir }).stdout).toBe(`${read}EVIL d\n`);
       for (const bits of ['none', 'RF'] as const) {
         const r = via(n, RACE, bits);
-        expect({ status: r.status, stdout: r.stdout, stderr: r.stderr.replace(warning, '') }).toEqual({ status: 0, stdout: 'c d\n', stderr: '' });
+        expect({ status: r.status, stdout: r.stdout, stderr: r.stderr.replace(warning, '') }).toEqual({ status: 0, stdout: `${read}c d\n`, stderr: '' });
       }
     });
 

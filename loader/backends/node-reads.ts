@@ -16,14 +16,17 @@ import { noteOwnReader } from './program-reads.js';
 
 const NodeURL = URL;
 
-/** The checked text of a file Node rereads, in the form its read asks for (text for UTF-8, else bytes). */
+/**
+ * The checked text of a file Node reads again before compiling it, in the form its read asks for (text for
+ * UTF-8, bytes with no encoding). Node names the file by a URL object there: a program's reads of the file
+ * by its path, and every read once Node compiled it, are the file's.
+ */
 function reread(path: unknown, options: unknown): string | Buffer | undefined {
-  const file = typeof path === 'string' ? path : path instanceof NodeURL && path.protocol === 'file:' ? pathOfFileUrl(path.href) : undefined;
-  const text = file === undefined ? undefined : rereadOf(file);
-  if (text === undefined) return undefined;
+  if (!(path instanceof NodeURL) || path.protocol !== 'file:') return undefined;
   const encoding = typeof options === 'object' && options !== null ? (options as { encoding?: unknown }).encoding : options;
-  if (encoding === 'utf8' || encoding === 'utf-8') return text;
-  return encoding == null ? Buffer.from(text) : undefined;
+  const text = encoding === 'utf8' || encoding === 'utf-8' || encoding == null ? rereadOf(pathOfFileUrl(path.href)) : undefined;
+  if (text === undefined) return undefined;
+  return encoding == null ? Buffer.from(text) : text;
 }
 
 /** Wraps fs.readFileSync once (returns the wrapper): secnode's own reader, never taken for a program's. */

@@ -18,7 +18,7 @@ export function handOverCommonJs(filename: string, source: string, reread = fals
   else rereads.delete(filename);
 }
 
-/** The checked source a read of `filename` gets, while Node is to compile it after reading it again. */
+/** The checked source Node's reads of `filename` get, until Node compiles the file it reads again first. */
 export function rereadOf(filename: string): string | undefined {
   return rereads.size === 0 || !rereads.has(filename) ? undefined : commonJs.get(filename);
 }
