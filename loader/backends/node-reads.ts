@@ -5,7 +5,7 @@
 // handover.ts). Every other call is Node's own function.
 import type { Context } from '../context.js';
 import { gateFile } from '../gate/gate.js';
-import { handOverCommonJs, rereadOf } from '../gate/handover.js';
+import { awaitingRereads, handOverCommonJs, rereadOf } from '../gate/handover.js';
 import { asideFor, hooksBack } from '../gate/hooks-aside.js';
 import { subjectOf } from '../gate/subject.js';
 import { wrapMethod } from '../guards/patch.js';
@@ -22,7 +22,7 @@ const NodeURL = URL;
  * by its path, and every read once Node compiled it, are the file's.
  */
 function reread(path: unknown, options: unknown): string | Buffer | undefined {
-  if (!(path instanceof NodeURL) || path.protocol !== 'file:') return undefined;
+  if (!awaitingRereads() || !(path instanceof NodeURL) || path.protocol !== 'file:') return undefined;
   const encoding = typeof options === 'object' && options !== null ? (options as { encoding?: unknown }).encoding : options;
   const text = encoding === 'utf8' || encoding === 'utf-8' || encoding == null ? rereadOf(pathOfFileUrl(path.href)) : undefined;
   if (text === undefined) return undefined;

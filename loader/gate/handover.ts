@@ -18,9 +18,14 @@ export function handOverCommonJs(filename: string, source: string, reread = fals
   else rereads.delete(filename);
 }
 
+/** Whether a file is waiting for Node's reread: only then is a read's path worth looking at. */
+export function awaitingRereads(): boolean {
+  return rereads.size > 0;
+}
+
 /** The checked source Node's reads of `filename` get, until Node compiles the file it reads again first. */
 export function rereadOf(filename: string): string | undefined {
-  return rereads.size === 0 || !rereads.has(filename) ? undefined : commonJs.get(filename);
+  return rereads.has(filename) ? commonJs.get(filename) : undefined;
 }
 
 /**
