@@ -35,6 +35,13 @@ const FILES: Record<string, string> = {
     + "    renameSync(at('c.cjs'), at('t.cjs'));\n    renameSync(at('evil.cjs'), at('c.cjs'));\n    renameSync(at('t.cjs'), at('evil.cjs'));\n  }\n"
     + "  if (url.endsWith('/c.cjs')) console.log(readFileSync(fileURLToPath(at('c.cjs')), 'utf8').trim());\n"
     + '  return r;\n} });\n',
+  // A sync hook above secnode's that drops the source secnode gave for c.cjs (Node then reads the file by
+  // path), swapping the 0644 file in right then and back at the next load.
+  'drop.mjs': "import { registerHooks } from 'node:module';\nimport { renameSync } from 'node:fs';\n"
+    + "const at = (f) => new URL(f, import.meta.url);\n"
+    + "const swap = () => {\n  renameSync(at('c.cjs'), at('t.cjs'));\n  renameSync(at('evil.cjs'), at('c.cjs'));\n  renameSync(at('t.cjs'), at('evil.cjs'));\n};\n"
+    + "registerHooks({ load(url, context, next) {\n  const r = next(url, context);\n  if (url.endsWith('/d.mjs')) swap();\n"
+    + "  if (!url.endsWith('/c.cjs')) return r;\n  swap();\n  return { format: r.format, source: null, shortCircuit: true };\n} });\n",
   'race.mjs': "import c from './c.cjs';\nimport d from './d.mjs';\nconsole.log(c, d);\n",
   'c.cjs': "module.exports = 'c';\n",
   'd.mjs': "export default 'd';\n",
@@ -110,6 +117,15 @@ describe.each(nodes())('$name ($backend): CommonJS imported by ES modules', (n) 
       for (const bits of ['none', 'RF'] as const) {
         const r = via(n, RACE, bits);
         expect({ status: r.status, stdout: r.stdout, stderr: r.stderr.replace(warning, '') }).toEqual({ status: 0, stdout: `${read}c d\n`, stderr: '' });
+      }
+    });
+
+    it.runIf(n.major >= 22)('RF: a 0644 file renamed in while a program\'s hook drops secnode\'s source for an import never runs', () => {
+      const DROP = ['--import', './drop.mjs', 'race.mjs'];
+      expect(node(DROP, { node: n, cwd: t.dir }).stdout).toBe('EVIL d\n');
+      for (const bits of ['none', 'RF'] as const) {
+        const r = via(n, DROP, bits);
+        expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: 0, stdout: 'c d\n', stderr: '' });
       }
     });
 

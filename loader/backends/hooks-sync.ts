@@ -37,9 +37,14 @@ const namesReload = loadResultsNameReload(parseNodeVersion(process.versions.node
 /** Node's decoding of a CommonJS source it is given as bytes (UTF-8, a byte order mark dropped): what it then compiles. */
 const decoder = new TextDecoder();
 
-function handOverAll(filename: string, format: unknown, source: string | Buffer): void {
+/**
+ * Remembers what secnode gave Node for a file. An import's CommonJS source may still be dropped above this
+ * hook (a program's hook returning no source): Node then reads the file again by path, and that read gets
+ * the same checked text (backends/node-reads.ts).
+ */
+function handOverAll(filename: string, format: unknown, source: string | Buffer, imported: boolean): void {
   if (format === undefined || format === 'commonjs' || format === 'commonjs-typescript') {
-    handOverCommonJs(filename, typeof source === 'string' ? source : decoder.decode(source));
+    handOverCommonJs(filename, typeof source === 'string' ? source : decoder.decode(source), imported);
   }
   handOver(filename, source);
 }
@@ -92,7 +97,7 @@ export function installSyncHooks(ctx: Context, onBuiltin: OnBuiltin): void {
         const source = !viaRequire && hasProgramHooks() ? gateFile(ctx, filename, subject, parents.get(url))
           : gateFile(ctx, filename, subject, parents.get(url), true);
         if (source === undefined) return nextLoad(url, context);
-        handOverAll(filename, format, source);
+        handOverAll(filename, format, source, !viaRequire);
         // An import's result names its URL, as Node's own does (tsx reads it); Node 22 also wants the reload flag.
         if (viaRequire) return { format, source, shortCircuit: true };
         return namesReload ? { format, source, shortCircuit: true, responseURL: url, shouldBeReloadedByCJSLoader: format === 'commonjs' }
@@ -121,7 +126,7 @@ export function installSyncHooks(ctx: Context, onBuiltin: OnBuiltin): void {
       }
       // An import's CommonJS source that came from below is compiled by Node's ES module loader itself, not by
       // Module.prototype._compile: only a require's is awaited there.
-      if (viaRequire) handOverAll(filename, result.format, source);
+      if (viaRequire) handOverAll(filename, result.format, source, false);
       else handOver(filename, source);
       return { ...result, source };
     },
