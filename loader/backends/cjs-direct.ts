@@ -49,21 +49,14 @@ export function installDirectCommonJs(hooks: HookSwitch, ours: unknown): void {
   };
   wrapMethod(Module._extensions, '.js', (handler) => function (this: unknown, ...args: unknown[]) {
     const [module, filename] = args;
-    if (!direct(module, filename)) {
-      const raised = raiseStackLimit();
-      try {
-        return Reflect.apply(handler, this, args);
-      } finally {
-        lowerStackLimit(raised);
-      }
-    }
-    setHooksAside(hooks, filename as string);
+    const aside = direct(module, filename);
+    if (aside) setHooksAside(hooks, filename as string);
     const raised = raiseStackLimit();
     try {
       return Reflect.apply(handler as Fn, this, args);
     } finally {
       // At the depth where the spare copy went on: this is where a put-back that failed deeper succeeds.
-      hooksBack();
+      if (aside) hooksBack();
       lowerStackLimit(raised);
     }
   });

@@ -40,24 +40,20 @@ export function installCjsLayer(ctx: Context): void {
     // Node's descriptor, name and length kept: pirates, @babel/register and test runners wrap and restore it.
     wrapMethod(Module._extensions, ext, (original) => function (this: unknown, ...args: unknown[]) {
       const [module, filename] = args as Parameters<Handler>;
-      if (ownFileLoad(filename)) {
-        const raised = raiseStackLimit();
-        try {
-          return Reflect.apply(original, this, args);
-        } finally {
-          lowerStackLimit(raised);
-        }
+      // secnode's own files (a lazy chunk, the stack mapper) load as Node loads them.
+      const checked = !ownFileLoad(filename);
+      if (checked) {
+        const parent = ctx.auditor.active ? module.parent?.filename : undefined;
+        const subject = subjectOf(ctx, filename, module.id === '.' ? 'entry' : 'require');
+        const source = gateFile(ctx, filename, subject, parent, true);
+        pending = source === undefined ? undefined : { filename, source };
+        if (source !== undefined) handOverCommonJs(filename, source);
       }
-      const parent = ctx.auditor.active ? module.parent?.filename : undefined;
-      const subject = subjectOf(ctx, filename, module.id === '.' ? 'entry' : 'require');
-      const source = gateFile(ctx, filename, subject, parent, true);
-      pending = source === undefined ? undefined : { filename, source };
-      if (source !== undefined) handOverCommonJs(filename, source);
       const raised = raiseStackLimit();
       try {
         return Reflect.apply(original, this, args);
       } finally {
-        pending = undefined;
+        if (checked) pending = undefined;
         lowerStackLimit(raised);
       }
     });
