@@ -45,6 +45,10 @@ const m = process.env.ADDON_MARKER;
 console.log('ran', fs.existsSync(m) ? fs.readFileSync(m, 'utf8').trim().split('\\n').join(',') : '-');
 })();
 `,
+  // A program's own read of the deprecated crypto binding (Node 20, 22), and whether tls was loaded before it
+  'binding.cjs': `const tls = process.moduleLoadList.includes('NativeModule tls');
+console.log(typeof process.binding('crypto').SecureContext, tls);
+`,
 } as const;
 
 const LIB = (marker: string, extra = '') => `${markerConstructor(marker)}
@@ -132,6 +136,18 @@ describe.each(nodes())('$name', (n) => {
     expect(load(n, api, 'engines/eng', 'DI').stdout).toBe(plain);
     expect(load(n, api, 'engines/eng', 'RF').stdout).toBe(REFUSED);
     expect(load(n, api, 'engines/eng', 'RF+DI').stdout).toBe(REFUSED);
+  });
+
+  it.runIf(n.major <= 22)('the engine guard reaches the native TLS context through the crypto binding, quietly: no tls load at start under RF+DI, and a program\'s own read warns as under node', () => {
+    const pid = (text: string): string => text.replace(/\(node:\d+\)/g, '(node:PID)');
+    const plain = node(['binding.cjs'], { node: n, cwd: fx.dir, policy: 'none' });
+    expect(plain.stdout, show(plain)).toBe('function false\n');
+    expect(plain.stderr).toContain('[DEP0111]');
+    for (const policy of ['none', 'RF+DI'] as const) {
+      const r = secnode(['binding.cjs'], { node: n, cwd: fx.dir, policy });
+      expect({ status: r.status, stdout: r.stdout, stderr: pid(r.stderr) }, `${policy}\n${show(r)}`)
+        .toEqual({ status: plain.status, stdout: plain.stdout, stderr: pid(plain.stderr) });
+    }
   });
 
   it.runIf(n.major >= 22)('sqlite: the default entry point is derived from the real file name, and ".so" is appended as SQLite does', () => {

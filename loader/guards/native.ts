@@ -124,9 +124,9 @@ function withoutDeprecations<T>(f: () => T): T {
 }
 
 /**
- * The native SecureContext's prototype. On Node 20 the crypto binding hands out the class without
- * loading `tls` (which costs milliseconds, and the async backend guards every builtin at start-up);
- * its one-time DEP0111 warning is consumed there, so a program's own later call does not print it.
+ * The native SecureContext's prototype. On Node 20 and 22 the crypto binding hands out the class without
+ * loading `tls` (which costs milliseconds where the guard goes in at start-up). Node prints DEP0111 at
+ * every read; secnode's read is quiet, and a program's own reads print it as under node.
  */
 function secureContextPrototype(): object {
   if (hasCryptoBindingSecureContext(parseNodeVersion(process.versions.node))) {

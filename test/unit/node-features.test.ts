@@ -8,10 +8,10 @@ const at = (version: string): ReturnType<typeof parseNodeVersion> => parseNodeVe
 describe('Node-version flags', () => {
   it.each([
     ['20.19.0', false, false, true, false],
-    ['22.9.0', false, true, false, false],
-    ['22.10.0', false, true, false, true],
-    ['22.22.2', false, true, false, true],
-    ['v22.22.3', true, true, false, true],
+    ['22.9.0', false, true, true, false],
+    ['22.10.0', false, true, true, true],
+    ['22.22.2', false, true, true, true],
+    ['v22.22.3', true, true, true, true],
     ['23.11.0', false, false, false, true],
     ['24.0.0', true, false, false, true],
     ['26.1.0', true, false, false, true],
