@@ -1,5 +1,5 @@
 // Reading Node options out of a token list (execArgv, NODE_OPTIONS, a child's arguments) as Node's parser does.
-import { optionEntry } from './table.js';
+import { optionShape } from './table.js';
 
 /** Node's spelling of an option token: the name before `=`, with `_` read as `-` (for `--` names). */
 export function optionName(token: string): string {
@@ -29,7 +29,7 @@ export function scanOptions(tokens: readonly string[], operands: 'stop' | 'skip'
       continue;
     }
     const name = optionName(token);
-    const entry = optionEntry(name);
+    const entry = optionShape(name);
     const inline = token.startsWith('--') && token.includes('=');
     let value = inline ? token.slice(token.indexOf('=') + 1) : undefined;
     const next = tokens[i + 1];

@@ -2,17 +2,21 @@
 // its verdict, and the environment variables with theirs. Facts come from the Node binaries
 // (node-data.ts, generated), verdicts from verdicts.ts (by hand).
 import { NODE_ALIAS_FACTS, NODE_OPTION_FACTS } from './node-data.js';
-import { ENV_VERDICTS, OPTION_VERDICTS, SUBCOMMAND_VERDICTS, type EnvVerdict, type Verdict } from './verdicts.js';
+import { envVerdicts, optionVerdicts, SUBCOMMAND_VERDICTS, type EnvVerdict, type Verdict } from './verdicts.js';
 
-/** One option spelling: its verdict, whether it takes a value, and what Node reads it as. */
-export interface OptionEntry extends Verdict {
-  readonly name: string;
+/** How Node's parser reads one option spelling (its facts, without a verdict). */
+export interface OptionShape {
   /** Takes a value: `--opt=value`, or `--opt value` when the next argument does not start with `-`. */
   readonly value: boolean;
   /** Options after it are the program's arguments (Node's `--prof-process` expands to `--prof-process --`). */
   readonly ends: boolean;
   /** What Node expands an alias to (empty for a canonical option). */
   readonly expands: readonly string[];
+}
+
+/** One option spelling: its verdict, whether it takes a value, and what Node reads it as. */
+export interface OptionEntry extends Verdict, OptionShape {
+  readonly name: string;
 }
 
 /** One environment variable (or prefix of names) with its verdict. */
@@ -47,11 +51,15 @@ function takesValue(name: string, seen: ReadonlySet<string> = new Set()): boolea
   return last !== undefined && last !== name && takesValue(last, new Set([...seen, name]));
 }
 
-function entry(name: string): OptionEntry {
-  const verdict = OPTION_VERDICTS[name];
-  if (verdict === undefined) throw new Error(`secnode: option ${name} has no verdict in src/options/verdicts.ts`);
+function shape(name: string): OptionShape {
   const expands = NODE_ALIAS_FACTS[name]?.[0] ?? [];
-  return { name, ...verdict, value: takesValue(name), ends: expands[expands.length - 1] === '--', expands: expands.filter((x) => x !== name) };
+  return { value: takesValue(name), ends: expands[expands.length - 1] === '--', expands: expands.filter((x) => x !== name) };
+}
+
+function entry(name: string): OptionEntry {
+  const verdict = optionVerdicts()[name];
+  if (verdict === undefined) throw new Error(`secnode: option ${name} has no verdict in src/options/verdicts.ts`);
+  return { name, ...verdict, ...shape(name) };
 }
 
 let options: ReadonlyMap<string, OptionEntry> | undefined;
@@ -65,7 +73,7 @@ export function optionTable(): ReadonlyMap<string, OptionEntry> {
 
 /** Environment variables and prefixes, by name (built on first use). */
 export function envTable(): ReadonlyMap<string, EnvEntry> {
-  env ??= new Map(Object.entries(ENV_VERDICTS).map(([name, v]) => [name, { name, ...v }]));
+  env ??= new Map(Object.entries(envVerdicts()).map(([name, v]) => [name, { name, ...v }]));
   return env;
 }
 
@@ -82,15 +90,31 @@ export function optionEntry(name: string): OptionEntry | undefined {
 }
 
 const entries = new Map<string, OptionEntry | undefined>();
+const shapes = new Map<string, OptionShape | undefined>();
+
+/** Whether some supported Node's parser knows the spelling. */
+function isSpelling(name: string): boolean {
+  return name.startsWith('-') && (Object.hasOwn(NODE_OPTION_FACTS, name) || Object.hasOwn(NODE_ALIAS_FACTS, name)
+    || Object.hasOwn(NODE_ALIAS_FACTS, `${name}=`) || Object.hasOwn(NODE_ALIAS_FACTS, `${name} <arg>`));
+}
 
 /** The table's entry for one spelling, built alone and kept (start-up reads a few names, never the whole table). */
 function knownEntry(name: string): OptionEntry | undefined {
   if (options !== undefined) return options.get(name);
   if (entries.has(name)) return entries.get(name);
-  const spelled = name.startsWith('-') && (Object.hasOwn(NODE_OPTION_FACTS, name) || Object.hasOwn(NODE_ALIAS_FACTS, name)
-    || Object.hasOwn(NODE_ALIAS_FACTS, `${name}=`) || Object.hasOwn(NODE_ALIAS_FACTS, `${name} <arg>`));
-  const found = spelled ? entry(name) : undefined;
+  const found = isSpelling(name) ? entry(name) : undefined;
   entries.set(name, found);
+  return found;
+}
+
+/**
+ * How Node's parser reads a normalised option name (undefined for a name it does not know, and for `--no-X`
+ * of a known X: neither takes a value). Reading a start's options needs only this, not the verdicts.
+ */
+export function optionShape(name: string): OptionShape | undefined {
+  if (shapes.has(name)) return shapes.get(name);
+  const found = isSpelling(name) ? shape(name) : undefined;
+  shapes.set(name, found);
   return found;
 }
 

@@ -130,6 +130,21 @@ describe('classification of the dangerous ones', () => {
     const probes = [...names, ...names.map((n) => (n.startsWith('--') ? `--no-${n.slice(2)}` : `${n}x`)), '--stack-size', '--no-such-thing', '-Z', 'app.js', '--'];
     for (const name of probes) expect(fresh.optionEntry(name), name).toEqual(optionEntry(name));
   });
+  it('reading a start\'s options needs no verdict: each spelling\'s shape is its entry\'s, and the verdicts stay unbuilt', async () => {
+    vi.resetModules();
+    const verdicts = (await import('../../src/options/verdicts.js')) as typeof import('../../src/options/verdicts.js');
+    const built = vi.spyOn(verdicts, 'optionVerdicts');
+    const fresh = (await import('../../src/options/table.js')) as typeof import('../../src/options/table.js');
+    const names = [...optionTable().keys()];
+    const shapes = [...names, ...names.map((n) => (n.startsWith('--') ? `--no-${n.slice(2)}` : `${n}x`)), '--stack-size', '-Z', 'app.js']
+      .map((name) => [name, fresh.optionShape(name)] as const);
+    expect(built).not.toHaveBeenCalled();
+    for (const [name, shape] of shapes) {
+      // Only spellings Node knows have a shape: a negation `--no-X` and anything else read as taking no value.
+      const entry = optionTable().get(name);
+      expect(shape, name).toEqual(entry === undefined ? undefined : { value: entry.value, ends: entry.ends, expands: entry.expands });
+    }
+  });
   it('a V8 option Node passes through is not in the table (safe)', () => {
     expect(optionEntry('--stack-size')).toBeUndefined();
   });
