@@ -113,14 +113,23 @@ function writeCache(dir: string, id: string, data: Buffer): string {
 
 let pendingSave: (() => void) | undefined;
 
+/**
+ * Whether the library's entry (install.cjs) is what loads the stub: Node lists a module among the children of
+ * the module that requires it first. (Reading `stub.parent` instead prints DEP0144 under --pending-deprecation.)
+ */
+function loadedByLibrary(cache: NodeJS.Require['cache'], stub: NodeJS.Module, dir: string): boolean {
+  return cache[join(dir, 'install.cjs')]?.children.includes(stub) === true;
+}
+
 /** Runs the shared code for its stub module (shared.cjs), compiled from the cache this process may read. */
 export function runShared(stub: NodeJS.Module, id: string): void {
   const dir = dirname(stub.filename);
   const code = join(dir, CODE_NAME);
-  const strict = strictCache(stub.parent?.filename === join(dir, 'install.cjs'));
+  const codeRequire = createRequire(code);
+  const strict = strictCache(loadedByLibrary(codeRequire.cache, stub, dir));
   const read = readCache(dir, id, strict);
   const script = compile(code, 'data' in read ? read.data : undefined);
-  (script.runInThisContext() as (...a: unknown[]) => void)(stub.exports, createRequire(code), stub, code, dir);
+  (script.runInThisContext() as (...a: unknown[]) => void)(stub.exports, codeRequire, stub, code, dir);
   const use: CacheUse = 'data' in read ? (script.cachedDataRejected === true ? 'rejected' : 'accepted') : read.use;
   // For the suite: whether this Node took the cache, turned it down, had none, or did not read it.
   Object.defineProperty(stub.exports, Symbol.for('secnode.codeCache'), { value: use });

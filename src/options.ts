@@ -74,6 +74,19 @@ export function neutralisedEnvVars(env: Env, bits: ExecBits, forced: Forced): st
   return out;
 }
 
+/**
+ * Whether a Node flag (`--X`) is on: its last spelling, `--X` or `--no-X`, on the command line, else in
+ * NODE_OPTIONS, else `byDefault` (what Node's own variable for it sets, such as NODE_PENDING_DEPRECATION=1).
+ */
+export function flagOn(flag: string, execArgv: readonly string[], nodeOptions: string | undefined, byDefault: boolean): boolean {
+  const names = [...optionNames(parseNodeOptions(nodeOptions ?? '').tokens), ...optionNames(execArgv)];
+  for (let i = names.length - 1; i >= 0; i--) {
+    if (names[i] === flag) return true;
+    if (names[i] === `--no-${flag.slice(2)}`) return false;
+  }
+  return byDefault;
+}
+
 /** What a Node process is started with: its Node options (execArgv, or the arguments before the script), and its environment. */
 export interface StartShape {
   /** Node options only (execArgv, a worker's or fork's execArgv): every token is scanned. */

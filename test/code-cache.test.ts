@@ -62,8 +62,10 @@ function under(user: 'runner' | 'root', bits: readonly string[], argv: readonly 
 }
 
 /** What the stub did with the cache in `loader` (accepted, rejected, none, ignored), as seen by `n` under these bits and user. */
-function cacheUse(n: NodeUnderTest, loader: string, user: 'runner' | 'root', bits: readonly string[], wrap: (argv: string[]) => string[] = (a) => a): string {
-  const argv = wrap(under(user, bits, [join(n.bin, 'node'), '-p', `require(${JSON.stringify(join(loader, 'shared.cjs'))})[${SYMBOL}]`]));
+function cacheUse(n: NodeUnderTest, loader: string, user: 'runner' | 'root', bits: readonly string[], wrap: (argv: string[]) => string[] = (a) => a,
+  first = 'shared.cjs'): string {
+  const load = first === 'shared.cjs' ? '' : `require(${JSON.stringify(join(loader, first))}), `;
+  const argv = wrap(under(user, bits, [join(n.bin, 'node'), '-p', `${load}require(${JSON.stringify(join(loader, 'shared.cjs'))})[${SYMBOL}]`]));
   const r = spawnSync(argv[0]!, argv.slice(1), { cwd: t.dir, env: envFor(n), encoding: 'utf8', timeout: 60_000 });
   expect(r.stderr).toBe('');
   return r.stdout.trim();
@@ -128,6 +130,19 @@ describe.runIf(isRoot).each(nodes())('$name: who may write the cache, and when i
       expect(cacheUse(n, copy.loader, 'runner', ['--restrict-file'])).toBe(rf);
       expect(cacheUse(n, copy.loader, 'runner', ['--deny-interactive'])).toBe(rf);
       expect(hello(n, copy.root, 'runner', ['--restrict-file', '--deny-interactive'])).toEqual({ status: 0, stdout: 'hello\n', stderr: '' });
+    } finally {
+      reset();
+    }
+  });
+
+  it('the library (install.cjs loads the shared code) reads it as under enforcement, also with no bits', () => {
+    reset();
+    const byLibrary = (): string => cacheUse(n, copy.loader, 'runner', [], undefined, 'install.cjs');
+    expect(byLibrary()).toBe('accepted');
+    chownSync(copy.cache, RUNNER, RUNNER);
+    try {
+      expect(byLibrary()).toBe('ignored');
+      expect(cacheUse(n, copy.loader, 'runner', [])).toBe('accepted');
     } finally {
       reset();
     }

@@ -7,8 +7,9 @@ import { readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, chmodSync
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeFixtures, show, type FileSpec, type Fixtures } from './helpers/launcher-fixtures.js';
+import { buildAddon, nodeHeaders } from './helpers/addon.js';
 import { chmodTree, ensureParityPkgs, PKGS_FIXTURE } from './helpers/parity-pkgs.js';
-import { node, nodes, secnode, type NodeUnderTest, type Policy, type Run } from './helpers/run.js';
+import { frontDoors, node, nodes, secnode, type NodeUnderTest, type Policy, type Run } from './helpers/run.js';
 
 /** Same output apart from pids in warnings and jest's timings. */
 const normal = (s: string): string => s
@@ -46,6 +47,47 @@ describe.each(nodes())('wrapped builtins keep node\'s descriptors ($name)', (n) 
     const r = secnode(['wrapped.cjs', label], { node: n, policy: 'RF+DI', cwd: fx.dir });
     expect(base.stdout).toContain('self:true');
     expect(outcome(r), show(r)).toEqual(outcome(base));
+  });
+});
+
+describe.each(nodes())('under --pending-deprecation, node\'s warnings and no more ($name)', (n) => {
+  let fx: Fixtures;
+  beforeAll(() => {
+    fx = makeFixtures('parity-pending', {
+      'main.cjs': "require('./dep.cjs');\nif (process.argv[2] === 'parent') console.log(require.cache[require.resolve('./dep.cjs')].parent.id);\n"
+        + "if (process.argv[2] === 'addon') console.log(require('./ok.node').marker);\nconsole.log('ok');\n",
+      'dep.cjs': 'module.exports = 1;\n',
+    });
+    if (nodeHeaders() !== undefined) buildAddon(fx.dir, 'ok.node', 'addon', 0o755);
+  });
+  afterAll(() => fx.remove());
+  const HOW: readonly { how: string; args: string[]; env: NodeJS.ProcessEnv }[] = [
+    { how: 'the flag', args: ['--pending-deprecation'], env: {} },
+    { how: 'NODE_PENDING_DEPRECATION=1', args: [], env: { NODE_PENDING_DEPRECATION: '1' } },
+  ];
+  const doors = frontDoors(() => fx.dir);
+  describe.each(HOW)('$how', ({ args, env }) => {
+    it.each([['none', {}], ['RF+DI', {}], ['none', { SECNODE_AUDIT: 'file:' }]] as const)('%s %o: stderr and stdout as node\'s, also when the program reads module.parent itself', (policy, sink) => {
+      for (const program of [[], ['parent'], ...(nodeHeaders() === undefined ? [] : [['addon']])]) {
+        const base = node([...args, 'main.cjs', ...program], { node: n, cwd: fx.dir, env });
+        expect(base.stderr.includes('DEP0144'), show(base)).toBe(program[0] === 'parent');
+        for (const [door, run] of Object.entries(doors)) {
+          const log = join(fx.dir, `audit-${door.replace(/\W/g, '')}.log`);
+          rmSync(log, { force: true });
+          const audit = 'SECNODE_AUDIT' in sink ? { SECNODE_AUDIT: `file:${log}` } : {};
+          const r = run(n, [...args, 'main.cjs', ...program], policy, { ...env, ...audit });
+          expect(outcome(r), `${door}\n${show(r)}`).toEqual(outcome(base));
+          if ('SECNODE_AUDIT' in sink) {
+            // The record of dep.cjs still names the file that required it.
+            const records = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+            expect(records, door).toContainEqual(expect.objectContaining({ path: join(fx.dir, 'dep.cjs'), parent: join(fx.dir, 'main.cjs') }));
+            if (program[0] === 'addon') {
+              expect(records, door).toContainEqual(expect.objectContaining({ path: join(fx.dir, 'ok.node'), parent: join(fx.dir, 'main.cjs') }));
+            }
+          }
+        }
+      }
+    });
   });
 });
 

@@ -3,12 +3,12 @@ import { ownFileLoad } from '../gate/own-load.js';
 import { handOverCommonJs } from '../gate/handover.js';
 import type { Context } from '../context.js';
 import { gateFile } from '../gate/gate.js';
-import { subjectOf } from '../gate/subject.js';
+import { parentFileOf, subjectOf } from '../gate/subject.js';
 import { wrapMethod } from '../guards/patch.js';
 import { ownRequire as require } from '../../src/own-require.js';
 import { lowerStackLimit, raiseStackLimit } from '../guards/own-frames.js';
 
-type Handler = (module: { id: string; filename: string; parent?: { filename?: string } | null }, filename: string) => void;
+type Handler = (module: { id: string; filename: string }, filename: string) => void;
 const DATA = new Set(['.json', '.node']);
 
 /**
@@ -43,7 +43,7 @@ export function installCjsLayer(ctx: Context): void {
       // secnode's own files (a lazy chunk, the stack mapper) load as Node loads them.
       const checked = !ownFileLoad(filename);
       if (checked) {
-        const parent = ctx.auditor.active ? module.parent?.filename : undefined;
+        const parent = parentFileOf(ctx, module);
         const subject = subjectOf(ctx, filename, module.id === '.' ? 'entry' : 'require');
         const source = gateFile(ctx, filename, subject, parent, true);
         pending = source === undefined ? undefined : { filename, source };

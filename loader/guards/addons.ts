@@ -5,6 +5,7 @@ import type { Context } from '../context.js';
 import { replace } from './patch.js';
 import type { Dlopen, Opener } from './shared-object.js';
 import { nativeObjects } from '../lazy.js';
+import { parentFileOf } from '../gate/subject.js';
 
 /** Node's own process.dlopen, for the other native loaders' libraries (set when the guard is installed). */
 export let nodeDlopen: Dlopen | undefined;
@@ -29,13 +30,13 @@ export function guardAddons(ctx: Context): void {
         'hint: load the addon by its path', restrictFile);
     }
     const objects = nativeObjects();
-    const parent = (module as { parent?: { filename?: unknown } | null } | null)?.parent?.filename;
+    const parent = parentFileOf(ctx, module);
     const flags = typeof rest[0] === 'number' ? rest[0] : objects.RTLD_LAZY;
     let names: readonly string[] = [];
     let mapping = false;
     try {
       // Node reads `module` before it maps anything: with no module, map nothing of the addon's.
-      const object = module == null ? undefined : objects.openChecked(opener, filename, 'addon', typeof parent === 'string' ? parent : undefined, flags);
+      const object = module == null ? undefined : objects.openChecked(opener, filename, 'addon', parent, flags);
       if (object === undefined) return Reflect.apply(original, this, args);
       try {
         names = object.names;
