@@ -22,6 +22,7 @@ const cases = {
 cases[process.argv[2]]();
 const own = Object.keys(require.cache).filter((f) => f.startsWith(${JSON.stringify(LOADER + '/')})).map((f) => basename(f));
 console.log('loaded:', own.sort().join(' '));
+console.log('builtins:', process.moduleLoadList.filter((m) => /^NativeModule (crypto|inspector)$/.test(m)).map((m) => m.slice(13)).sort().join(' '));
 `;
 
 let t: ReturnType<typeof tempDir>;
@@ -37,11 +38,12 @@ beforeAll(() => {
 afterAll(() => t.remove());
 
 /** The probe's output through `door` under `policy`: its lines, and the loader files it saw. */
-function probe(n: NodeUnderTest, door: (typeof DOORS)[number], policy: Policy, what: string, env: NodeJS.ProcessEnv = {}): { lines: string[]; loaded: string[]; show: string } {
+function probe(n: NodeUnderTest, door: (typeof DOORS)[number], policy: Policy, what: string, env: NodeJS.ProcessEnv = {}):
+  { lines: string[]; loaded: string[]; builtins: string[]; show: string } {
   const r = through(door, [join(t.dir, 'probe.js'), what], { node: n, policy, cwd: t.dir, env });
   const lines = r.stdout.split('\n');
-  const loaded = (lines.find((l) => l.startsWith('loaded:')) ?? '').split(' ').slice(1);
-  return { lines, loaded, show: show(r) };
+  const listed = (prefix: string): string[] => (lines.find((l) => l.startsWith(prefix)) ?? '').split(' ').slice(1).filter((x) => x !== '');
+  return { lines, loaded: listed('loaded:'), builtins: listed('builtins:'), show: show(r) };
 }
 
 describe.each(nodes())('$name: lazily required chunks', (n) => {
@@ -53,6 +55,17 @@ describe.each(nodes())('$name: lazily required chunks', (n) => {
       expect(p.loaded, p.show).not.toContain('children.cjs');
       expect(p.loaded, p.show).not.toContain('native-objects.cjs');
     });
+  });
+
+  it('with nothing to refuse or record, a hello loads neither crypto nor inspector; on Node 20 (no hook sees builtins load) RF+DI and records guard them at start', () => {
+    const door = DOORS[0] ?? expect.unreachable();
+    const plain = probe(n, door, 'none', 'hello');
+    expect(plain.builtins, plain.show).toEqual([]);
+    if (n.major !== 20) return;
+    for (const [policy, env] of [['RF+DI', {}], ['none', { SECNODE_AUDIT: 'stderr' }]] as const) {
+      const p = probe(n, door, policy, 'hello', env);
+      expect(p.builtins, `${policy}\n${p.show}`).toEqual(['crypto', 'inspector']);
+    }
   });
 
   it('RF: the first child_process use loads the children chunk, and a child started with an empty env still gets secnode', () => {

@@ -47,6 +47,17 @@ function guardVms(ctx: Context, exports: Record<string, unknown>): void {
   guardVm(ctx, exports);
 }
 
+/**
+ * The guards that act in every run: they keep secnode in child processes and workers. The others refuse,
+ * record or reroute only where something is refused or recorded (guardsAct).
+ */
+const ALWAYS_ACTING: ReadonlySet<string> = new Set(['child_process', 'worker_threads']);
+
+/** Whether this run can refuse or record anything: a bit or a forced setting, hardening, or records. */
+function guardsAct(ctx: Context): boolean {
+  return ctx.enforcing || ctx.settings.forced.hardenGenerated || ctx.auditor.active;
+}
+
 /** Builtins whose first load prints an ExperimentalWarning on some supported versions. */
 const EXPERIMENTAL: ReadonlySet<string> = new Set(['sqlite', 'ffi']);
 
@@ -110,10 +121,14 @@ export function installGuards(ctx: Context, backend: Backend, main: boolean, hoo
   if (backend !== 'sync-hooks') {
     // No hook sees builtins load here: guard them now (the REPL, a heavy module, only when it matters;
     // not in a hooks thread under DI alone, where loading it keeps Node 20 from ending after a failed hooks module).
+    // With nothing to refuse or record, only the guards that always act: the others would change nothing, and
+    // their builtins (crypto above all) cost milliseconds to load; process.getBuiltinModule still guards them.
     const repl = hardened || (!hooksThread && (ctx.bits.denyInteractive || ctx.settings.forced.denyInteractive));
+    const acting = guardsAct(ctx);
     for (const name of Object.keys(BUILTIN_GUARDS)) {
       // Loading an experimental builtin prints Node's warning: in a hooks thread (whose modules rarely load
       // sqlite or ffi) that warning would be secnode's, not the program's, so those stay unloaded there.
+      if (!acting && !ALWAYS_ACTING.has(name)) continue;
       if ((name !== 'repl' || repl) && !(hooksThread && EXPERIMENTAL.has(name))) onBuiltin(name);
     }
   } else if (hardened) {
