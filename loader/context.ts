@@ -38,3 +38,8 @@ export function contextFrom(data: ContextData): Context {
     enforcing: bits.restrictFile || bits.denyInteractive || forced.restrictFile || forced.denyInteractive,
   };
 }
+
+/** Whether this thread can refuse or record anything now: a bit or a forced setting, hardening, or records. */
+export function refusesOrRecords(ctx: Context): boolean {
+  return ctx.enforcing || ctx.settings.forced.hardenGenerated || ctx.auditor.active;
+}

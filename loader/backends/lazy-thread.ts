@@ -3,7 +3,7 @@
 // refused or recorded never starts it (unless the program registers hooks of its own); every other run
 // starts it at once.
 import { ownRequire } from '../../src/own-require.js';
-import type { Context, ContextData } from '../context.js';
+import { refusesOrRecords, type Context, type ContextData } from '../context.js';
 
 type Register = (specifier: URL, options: { data: ContextData }) => unknown;
 
@@ -37,5 +37,5 @@ export class SecnodeThread {
  * the library, `-e`, stdin, the REPL) starts it. (`--loader` modules: the caller.)
  */
 export function threadAtStart(ctx: Context, data: ContextData, main: boolean): boolean {
-  return !main || data.entry === undefined || ctx.enforcing || ctx.settings.forced.hardenGenerated || ctx.auditor.active;
+  return !main || data.entry === undefined || refusesOrRecords(ctx);
 }

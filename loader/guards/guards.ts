@@ -4,7 +4,7 @@
 import { syncBuiltinESMExports } from 'node:module';
 import type { Backend } from '../backends/backend-choice.js';
 import { asOwnLoad } from '../gate/own-load.js';
-import type { Context } from '../context.js';
+import { refusesOrRecords, type Context } from '../context.js';
 import { replace } from './patch.js';
 import { guardAddons } from './addons.js';
 import { guardCodeCache } from './code-cache.js';
@@ -49,14 +49,9 @@ function guardVms(ctx: Context, exports: Record<string, unknown>): void {
 
 /**
  * The guards that act in every run: they keep secnode in child processes and workers. The others refuse,
- * record or reroute only where something is refused or recorded (guardsAct).
+ * record or reroute only where something is refused or recorded (refusesOrRecords).
  */
 const ALWAYS_ACTING: ReadonlySet<string> = new Set(['child_process', 'worker_threads']);
-
-/** Whether this run can refuse or record anything: a bit or a forced setting, hardening, or records. */
-function guardsAct(ctx: Context): boolean {
-  return ctx.enforcing || ctx.settings.forced.hardenGenerated || ctx.auditor.active;
-}
 
 /** Builtins whose first load prints an ExperimentalWarning on some supported versions. */
 const EXPERIMENTAL: ReadonlySet<string> = new Set(['sqlite', 'ffi']);
@@ -71,13 +66,14 @@ function guardInspectors(ctx: Context, exports: Record<string, unknown>): void {
  * Whether the TLS engine guard goes in at start-up. A native SecureContext can be made with no builtin load a
  * hook sees: Node's fetch internals load at a `Headers` or `WebSocket`, or at a MessagePort's first message, and
  * their Agent (reachable at Symbol.for('undici.globalDispatcher.1')) takes `clientCertEngine`. So wherever an
- * engine load is refused (RF) or recorded, the guard is there from the start; on the async backend every guard
- * is (Node 20 reaches the class through its crypto binding, without loading tls). With nothing to refuse or
- * record the guard would change nothing: it waits for tls, https, http2 to load, and a program that only uses
- * crypto never loads tls for it.
+ * engine load is refused (RF) or recorded, the guard is there from the start; on the async backend, where no hook
+ * sees builtins load, wherever anything is refused or recorded (as the builtins' guards). With nothing to refuse
+ * or record the guard would change nothing: it waits for tls, https, http2 to load (the sync-hooks backend), and
+ * a program that only uses crypto never loads tls for it.
  */
 function tlsEnginesAtStart(ctx: Context, backend: Backend): boolean {
-  return backend !== 'sync-hooks' || enforcingRule('file', ctx.bits, ctx.settings.forced) !== null || ctx.auditor.active;
+  if (backend !== 'sync-hooks') return refusesOrRecords(ctx);
+  return enforcingRule('file', ctx.bits, ctx.settings.forced) !== null || ctx.auditor.active;
 }
 
 /** Patches a builtin's exports when it is first loaded. */
@@ -124,7 +120,7 @@ export function installGuards(ctx: Context, backend: Backend, main: boolean, hoo
     // With nothing to refuse or record, only the guards that always act: the others would change nothing, and
     // their builtins (crypto above all) cost milliseconds to load; process.getBuiltinModule still guards them.
     const repl = hardened || (!hooksThread && (ctx.bits.denyInteractive || ctx.settings.forced.denyInteractive));
-    const acting = guardsAct(ctx);
+    const acting = refusesOrRecords(ctx);
     for (const name of Object.keys(BUILTIN_GUARDS)) {
       // Loading an experimental builtin prints Node's warning: in a hooks thread (whose modules rarely load
       // sqlite or ffi) that warning would be secnode's, not the program's, so those stay unloaded there.
