@@ -7,34 +7,19 @@ import { parentFileOf, subjectOf } from '../gate/subject.js';
 import { wrapMethod } from '../guards/patch.js';
 import { ownRequire as require } from '../../src/own-require.js';
 import { lowerStackLimit, raiseStackLimit } from '../guards/own-frames.js';
+import { answerNextRead, installNodeReads } from './node-reads.js';
 
 type Handler = (module: { id: string; filename: string }, filename: string) => void;
 const DATA = new Set(['.json', '.node']);
 
 /**
  * Wraps every code extension handler: the file is opened, checked and read by secnode, and Node's own
- * handler receives exactly those bytes through a one-shot answer to its `fs.readFileSync(filename)`.
+ * handler receives exactly those bytes through a one-shot answer to its `fs.readFileSync(filename)`
+ * (node-reads.ts: Node's handlers call it through the module object at each load).
  */
 export function installCjsLayer(ctx: Context): void {
   const Module = require('node:module') as { _extensions: Record<string, Handler> };
-  const fs = require('node:fs') as object;
-  let pending: { filename: string; source: string } | undefined;
-
-  // Node's handlers call `fs.readFileSync(filename, 'utf8')` through the module object at each load.
-  wrapMethod(fs, 'readFileSync', (realReadFileSync) => function readFileSync(this: unknown, ...args: unknown[]) {
-    if (pending !== undefined && args[0] === pending.filename) {
-      const { source } = pending;
-      pending = undefined;
-      return source;
-    }
-    const raised = raiseStackLimit();
-    try {
-      return Reflect.apply(realReadFileSync, this, args);
-    } finally {
-      lowerStackLimit(raised);
-    }
-  });
-
+  installNodeReads(ctx);
   for (const ext of Object.keys(Module._extensions)) {
     if (DATA.has(ext)) continue;
     // Node's descriptor, name and length kept: pirates, @babel/register and test runners wrap and restore it.
@@ -46,14 +31,14 @@ export function installCjsLayer(ctx: Context): void {
         const parent = parentFileOf(ctx, module);
         const subject = subjectOf(ctx, filename, module.id === '.' ? 'entry' : 'require');
         const source = gateFile(ctx, filename, subject, parent, true);
-        pending = source === undefined ? undefined : { filename, source };
+        answerNextRead(filename, source);
         if (source !== undefined) handOverCommonJs(filename, source);
       }
       const raised = raiseStackLimit();
       try {
         return Reflect.apply(original, this, args);
       } finally {
-        if (checked) pending = undefined;
+        if (checked) answerNextRead(filename, undefined);
         lowerStackLimit(raised);
       }
     });

@@ -1,8 +1,10 @@
-// fs.readFileSync as Node's loaders call it to read code. secnode answers two of those reads with the
-// bytes it read from the fd it checked, so that what Node compiles is never a second read of the path:
-// the read of the direct CommonJS route (backends/cjs-direct.ts, while secnode's hook is off), and the
-// reads Node makes of a CommonJS file an ES module imports when no hook gave its source (the reread of
-// handover.ts). Every other call is Node's own function.
+// fs.readFileSync as Node's loaders call it to read code: secnode's one wrapper of it, on both backends.
+// secnode answers three kinds of those reads with the bytes it read from the fd it checked, so that what
+// Node compiles is never a second read of the path: the read of the direct CommonJS route
+// (backends/cjs-direct.ts, while secnode's hook is off), the read of the CommonJS layer's handler
+// (backends/cjs-layer.ts, checked before the handler ran), and the reads Node makes of a CommonJS file an
+// ES module imports when no hook gave its source (the reread of handover.ts). Every other call is Node's
+// own function.
 import type { Context } from '../context.js';
 import { gateFile } from '../gate/gate.js';
 import { awaitingRereads, handOverCommonJs, rereadOf } from '../gate/handover.js';
@@ -29,10 +31,23 @@ function reread(path: unknown, options: unknown): string | Buffer | undefined {
   return encoding == null ? Buffer.from(text) : text;
 }
 
+/** The CommonJS layer's answer to the next read of one file: checked before Node's handler reads it. */
+let layerAnswer: { filename: string; source: string } | undefined;
+
+/** The CommonJS layer: Node's handler, about to run for `filename`, gets `source` at its read (undefined: no answer). */
+export function answerNextRead(filename: string, source: string | undefined): void {
+  layerAnswer = source === undefined ? undefined : { filename, source };
+}
+
 /** Wraps fs.readFileSync once (returns the wrapper): secnode's own reader, never taken for a program's. */
 export function installNodeReads(ctx: Context): unknown {
   const fs = ownRequire('node:fs') as Record<string, unknown>;
   wrapMethod(fs, 'readFileSync', (real) => function readFileSync(this: unknown, ...args: unknown[]) {
+    if (layerAnswer !== undefined && args[0] === layerAnswer.filename) {
+      const { source } = layerAnswer;
+      layerAnswer = undefined;
+      return source;
+    }
     const filename = asideFor();
     if (filename !== undefined) {
       hooksBack();
