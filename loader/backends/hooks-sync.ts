@@ -9,8 +9,7 @@ import { handOver, handOverCommonJs, hasProgramHooks, hasUserAsyncHooks, noteUse
 import { subjectOf } from '../gate/subject.js';
 import { gateSupplied } from '../gate/supplied.js';
 import { loadResultsNameReload, parseNodeVersion, testMocksInHooksThread } from '../../src/node-features.js';
-import { optionNames } from '../../src/options/argv.js';
-import { splitNodeOptions } from '../../src/preloads.js';
+import { flagOn } from '../../src/options.js';
 import { ownRequire } from '../../src/own-require.js';
 import { installDirectCommonJs } from './cjs-direct.js';
 import { installNodeReads } from './node-reads.js';
@@ -52,7 +51,7 @@ function handOverAll(filename: string, format: unknown, source: string | Buffer,
 /** Whether node:test's module mocks may be registered below secnode's hook (Node 22, with the option that enables them). */
 function mocksBelow(): boolean {
   return testMocksInHooksThread(parseNodeVersion(process.versions.node))
-    && optionNames([...splitNodeOptions(process.env.NODE_OPTIONS ?? ''), ...process.execArgv]).includes('--experimental-test-module-mocks');
+    && flagOn('--experimental-test-module-mocks', process.execArgv, process.env.NODE_OPTIONS, false);
 }
 
 /** Registers the in-thread load hook that replaces each file's source with the checked bytes. */
