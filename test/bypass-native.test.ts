@@ -31,6 +31,7 @@ try {
   if (how === 'sqlite') { const { DatabaseSync } = require('node:sqlite'); new DatabaseSync(':memory:', { allowExtension: true }).loadExtension(file); }
   if (how === 'sqlite-entry') { const { DatabaseSync } = require('node:sqlite'); new DatabaseSync(':memory:', { allowExtension: true }).loadExtension(file, 'sqlite3_point_init'); }
   if (how === 'setEngine') require('node:crypto').setEngine(file);
+  if (how === 'binding-engine') process.binding('crypto').setEngine(file, 0xFFFF);
   if (how === 'engine-id') { process.env.OPENSSL_ENGINES = require('node:path').dirname(file); require('node:crypto').setEngine(require('node:path').basename(file)); }
   if (how === 'tls-option') require('node:tls').createSecureContext({ clientCertEngine: file });
   if (how === 'tls-native') require('node:tls').createSecureContext().context.setClientCertEngine(file);
@@ -48,6 +49,14 @@ console.log('ran', fs.existsSync(m) ? fs.readFileSync(m, 'utf8').trim().split('\
   // A program's own read of the deprecated crypto binding (Node 20, 22), and whether tls was loaded before it
   'binding.cjs': `const tls = process.moduleLoadList.includes('NativeModule tls');
 console.log(typeof process.binding('crypto').SecureContext, tls);
+`,
+  // A program that watches process.binding and process.noDeprecation, then loads tls (as require and, where Node has it, getBuiltinModule)
+  'binding-watch.cjs': `const binding = process.binding;
+process.binding = function (name) { console.log('binding', name); return binding.call(this, name); };
+let quiet;
+Object.defineProperty(process, 'noDeprecation', { configurable: true, get: () => quiet, set: (v) => { console.log('noDeprecation', v); quiet = v; } });
+if (process.argv[2] === 'getBuiltinModule') process.getBuiltinModule('tls'); else require('node:tls');
+console.log('done');
 `,
 } as const;
 
@@ -71,10 +80,12 @@ beforeAll(() => {
 });
 afterAll(() => fx?.remove());
 
-interface Api { readonly how: string; readonly since: number; readonly flags?: readonly string[] }
+interface Api { readonly how: string; readonly since: number; readonly until?: number; readonly flags?: readonly string[] }
 const APIS: readonly Api[] = [
   { how: 'sqlite', since: 22 },
   { how: 'setEngine', since: 20 },
+  // The native function behind crypto.setEngine, which Node 20 and 22 hand out through process.binding('crypto').
+  { how: 'binding-engine', since: 20, until: 22 },
   { how: 'tls-option', since: 20 },
   { how: 'tls-native', since: 20 },
   { how: 'https-agent', since: 20 },
@@ -97,7 +108,7 @@ function load(n: NodeUnderTest, api: Api, file: string, policy: Policy | 'node')
 const REFUSED = 'error ERR_SECNODE_EXEC_DENIED \nran -\n';
 
 describe.each(nodes())('$name', (n) => {
-  describe.each(APIS.filter((a) => n.major >= a.since))('$how', (api) => {
+  describe.each(APIS.filter((a) => n.major >= a.since && n.major <= (a.until ?? n.major)))('$how', (api) => {
     it('with no bits, exactly as plain node (0755 and 0644)', () => {
       for (const file of ['ok.so', 'no.so']) {
         const plain = load(n, api, file, 'node');
@@ -148,6 +159,13 @@ describe.each(nodes())('$name', (n) => {
       expect({ status: r.status, stdout: r.stdout, stderr: pid(r.stderr) }, `${policy}\n${show(r)}`)
         .toEqual({ status: plain.status, stdout: plain.stdout, stderr: pid(plain.stderr) });
     }
+  });
+
+  it.each(['require', 'getBuiltinModule'])('with no bits, a program that watches process.binding and process.noDeprecation sees what it sees under node when tls loads (%s)', (how) => {
+    const plain = node(['binding-watch.cjs', how], { node: n, cwd: fx.dir, policy: 'none' });
+    expect(plain.stdout, show(plain)).toBe('done\n');
+    const r = secnode(['binding-watch.cjs', how], { node: n, cwd: fx.dir, policy: 'none' });
+    expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }, show(r)).toEqual({ status: plain.status, stdout: plain.stdout, stderr: plain.stderr });
   });
 
   it.runIf(n.major >= 22)('sqlite: the default entry point is derived from the real file name, and ".so" is appended as SQLite does', () => {

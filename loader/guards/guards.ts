@@ -89,7 +89,7 @@ export function installGuards(ctx: Context, backend: Backend, main: boolean, hoo
   guardExecve(ctx);
   guardGeneratedGlobals(ctx);
   guardShadowRealm(ctx);
-  if (tlsEnginesAtStart(ctx, backend)) guardTlsEngines(ctx);
+  if (tlsEnginesAtStart(ctx, backend)) guardTlsEngines(ctx, true);
   const done = new Set<string>();
   /** Guards a builtin's exports the first time (true when it patched them now: their ES module views are then stale). */
   const guardBuiltin = (raw: string): boolean => {

@@ -102,10 +102,16 @@ function engine<R>(o: Opener, id: unknown, call: (id: string) => R, plain: () =>
   return plain();
 }
 
-/** `crypto.setEngine(engine[, flags])`. */
+const cryptoGuarded = new WeakSet<object>();
+
+/**
+ * `setEngine(engine[, flags])` of `node:crypto`, and of the crypto binding that `process.binding('crypto')`
+ * hands out on Node 20 and 22 (the native function `crypto.setEngine` calls), once per object.
+ */
 export function guardCrypto(ctx: Context, exports: Record<string, unknown>): void {
   const o = opener(ctx);
-  if (o === undefined) return;
+  if (o === undefined || cryptoGuarded.has(exports)) return;
+  cryptoGuarded.add(exports);
   wrapMethod(exports, 'setEngine', (original) => function setEngine(this: unknown, ...args: unknown[]) {
     return engine(o, args[0], (id) => Reflect.apply(original, this, [id, ...args.slice(1)]), () => Reflect.apply(original, this, args));
   });
@@ -124,12 +130,13 @@ function withoutDeprecations<T>(f: () => T): T {
 }
 
 /**
- * The native SecureContext's prototype. On Node 20 and 22 the crypto binding hands out the class without
- * loading `tls` (which costs milliseconds where the guard goes in at start-up). Node prints DEP0111 at
- * every read; secnode's read is quiet, and a program's own reads print it as under node.
+ * The native SecureContext's prototype. At start-up on Node 20 and 22 the crypto binding hands out the class
+ * without loading `tls` (which costs milliseconds there). Node prints DEP0111 at every read; secnode's read is
+ * quiet, and a program's own reads print it as under node. Later (the guard going in as `tls` loads) the
+ * class comes from `tls`: by then `process.binding` and `process.noDeprecation` may be the program's.
  */
-function secureContextPrototype(): object {
-  if (hasCryptoBindingSecureContext(parseNodeVersion(process.versions.node))) {
+function secureContextPrototype(startUp: boolean): object {
+  if (startUp && hasCryptoBindingSecureContext(parseNodeVersion(process.versions.node))) {
     try {
       const binding = withoutDeprecations(() =>
         (process as unknown as { binding(name: string): { SecureContext?: { prototype: object } } }).binding('crypto'));
@@ -149,12 +156,12 @@ let tlsGuarded = false;
  * by `tls.createSecureContext({ privateKeyEngine, clientCertEngine })` and every TLS client and server,
  * and reachable directly through `secureContext.context`.
  */
-export function guardTlsEngines(ctx: Context): void {
+export function guardTlsEngines(ctx: Context, startUp = false): void {
   if (tlsGuarded) return;
   tlsGuarded = true;
   const o = opener(ctx);
   if (o === undefined) return;
-  const proto = asOwnLoad(secureContextPrototype);
+  const proto = asOwnLoad(() => secureContextPrototype(startUp));
   wrapMethod(proto, 'setEngineKey', (original) => function setEngineKey(this: unknown, ...args: unknown[]) {
     return engine(o, args[1], (id) => Reflect.apply(original, this, [args[0], id, ...args.slice(2)]), () => Reflect.apply(original, this, args));
   });

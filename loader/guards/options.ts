@@ -5,6 +5,7 @@ import { neutralisedEnvVars, refusedStart, ruleForOption, type Governs } from '.
 import { isSealedCache, unsealedCacheWhy } from '../../src/sealed-dir.js';
 import type { Context } from '../context.js';
 import { guardRawSpawn } from './children.js';
+import { guardCrypto } from './native.js';
 import { replace, wrapMethod } from './patch.js';
 import { gateGenerated, gateInline } from '../gate/gate.js';
 import { ownRequire } from '../../src/own-require.js';
@@ -40,8 +41,9 @@ function holdSigusr1(ctx: Context): void {
  * `process.binding` reaches native parts below secnode's guards. They are guarded in place, on the very
  * objects node uses itself (so programs that patch them, like nyc's process-on-spawn, see node's shape):
  * the process spawners (`spawn_sync`'s `spawn`, `process_wrap`'s `Process#spawn`) keep secnode in their
- * children as the child-process guard does; under DI the inspector's raw `open` is refused; with
- * hardening, contextify (it compiles code) is generated code.
+ * children as the child-process guard does; the crypto binding's `setEngine` (Node 20, 22) checks the
+ * engine's file as `crypto.setEngine` does; under DI the inspector's raw `open` is refused; with hardening,
+ * contextify (it compiles code) is generated code.
  */
 export function guardBindings(ctx: Context): void {
   const interactive = ruleFor(ctx, 'interactive') !== null;
@@ -51,6 +53,7 @@ export function guardBindings(ctx: Context): void {
     if (harden && name === 'contextify') gateGenerated(ctx, "process.binding('contextify')");
     const raw = Reflect.apply(binding, this, args) as Record<string, unknown>;
     if (name === 'spawn_sync') guardRawSpawn(ctx, raw);
+    if (name === 'crypto') guardCrypto(ctx, raw);
     if (name === 'process_wrap') {
       const proto = (raw.Process as { prototype?: unknown } | undefined)?.prototype;
       if (typeof proto === 'object' && proto !== null) guardRawSpawn(ctx, proto);
