@@ -50,6 +50,27 @@ const hooksModules = {
   },
 };
 
+/**
+ * `import.meta.url` in a CommonJS chunk is `pathToFileURL(__filename).href`: a path turned into a URL and back
+ * costs each start about 0.1 ms a use (more for the first), and `createRequire` of it a Module and its lookup
+ * paths. In the bundle the file is known, so the round trip becomes `__filename` in every chunk, and in the
+ * shared chunk `createRequire(import.meta.url)` becomes its own `require`, which is the CommonJS loader's
+ * `createRequire` of that same file (loader/code-cache.ts compiles it so). Same values, same resolution.
+ */
+const META_URL = 'require("url").pathToFileURL(__filename).href';
+const ownFile = {
+  name: 'own-file',
+  renderChunk(code, chunk) {
+    const importName = (builtin) => code.match(new RegExp(`^let (\\w+) = require\\("node:${builtin}"\\);$`, 'm'))?.[1];
+    let out = code;
+    const url = importName('url');
+    if (url !== undefined) out = out.replaceAll(`(0, ${url}.fileURLToPath)(${META_URL})`, '__filename');
+    const module = importName('module');
+    if (chunk.name === 'shared' && module !== undefined) out = out.replaceAll(`(0, ${module}.createRequire)(${META_URL})`, 'require');
+    return out === code ? null : { code: out, map: null };
+  },
+};
+
 export default defineConfig({
   input: {
     register: 'loader/register.ts', 'code-cache': 'loader/code-cache.ts', install: 'loader/install.ts', 'hooks-async': 'loader/backends/hooks-async.ts',
@@ -57,7 +78,7 @@ export default defineConfig({
     ...Object.fromEntries(Object.entries(LAZY).map(([name, { entry }]) => [name, entry])),
   },
   platform: 'node',
-  plugins: [hooksModules],
+  plugins: [hooksModules, ownFile],
   external: [/^node:/, 'koffi', 'source-map-support'],
   output: {
     dir: 'dist/loader',
