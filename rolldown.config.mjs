@@ -71,6 +71,27 @@ const ownFile = {
   },
 };
 
+/**
+ * The chunks that require the shared code at its first use instead of as they load: in Node's hooks thread
+ * the register only skips the program's preloads (with the early chunk), and secnode's async hooks need the
+ * shared code only for their first module, so a thread that loads none never compiles it or loads koffi.
+ */
+const LAZY_SHARED = new Set(['register', 'hooks-async']);
+const SHARED_DECL = /^const require_shared = (.+);$/m;
+const lazyShared = {
+  name: 'lazy-shared',
+  renderChunk(code, chunk) {
+    if (!LAZY_SHARED.has(chunk.name)) return null;
+    if (!SHARED_DECL.test(code)) throw new Error(`${chunk.fileName}: no require of the shared chunk to defer`);
+    // One line in place of one line: the source map's lines stay right (map: null keeps it).
+    const out = code
+      .replace(SHARED_DECL, (_, load) => `let secnodeShared; const sharedCode = () => secnodeShared ??= ${load};`)
+      .replaceAll('require_shared.', 'sharedCode().');
+    if (out.includes('require_shared')) throw new Error(`${chunk.fileName}: a use of the shared chunk left that is not a property read`);
+    return { code: out, map: null };
+  },
+};
+
 export default defineConfig({
   input: {
     register: 'loader/register.ts', 'code-cache': 'loader/code-cache.ts', install: 'loader/install.ts', 'hooks-async': 'loader/backends/hooks-async.ts',
@@ -78,7 +99,7 @@ export default defineConfig({
     ...Object.fromEntries(Object.entries(LAZY).map(([name, { entry }]) => [name, entry])),
   },
   platform: 'node',
-  plugins: [hooksModules, ownFile],
+  plugins: [hooksModules, ownFile, lazyShared],
   external: [/^node:/, 'koffi', 'source-map-support'],
   output: {
     dir: 'dist/loader',
@@ -89,8 +110,9 @@ export default defineConfig({
     chunkFileNames: '[name].cjs',
     // One shared file for everything the entries have in common: fewer files to load per process.
     // The code cache's reader and the kernel calls it needs first are their own small chunk: they run
-    // before the shared code is compiled (from the cache they pick).
-    codeSplitting: { groups: [{ name: 'early', test: (id) => /[\\/](loader[\\/]code-cache|src[\\/](kernel|constants|mounts|own-fs))\.ts$/.test(id), priority: 2 }, { name: 'shared', priority: 1, test: (id) => /[\\/](src|loader)[\\/]/.test(id) && !ENTRIES.test(id) && !Object.values(LAZY).some((l) => l.modules.test(id)) }] },
+    // before the shared code is compiled (from the cache they pick). So are the thread test and the patch
+    // helper: the register in Node's hooks thread needs only them.
+    codeSplitting: { groups: [{ name: 'early', test: (id) => /[\\/](loader[\\/](code-cache|thread|guards[\\/]patch)|src[\\/](kernel|constants|mounts|own-fs))\.ts$/.test(id), priority: 2 }, { name: 'shared', priority: 1, test: (id) => /[\\/](src|loader)[\\/]/.test(id) && !ENTRIES.test(id) && !Object.values(LAZY).some((l) => l.modules.test(id)) }] },
   },
   logLevel: 'warn',
   checks: { pluginTimings: false },

@@ -2,17 +2,18 @@
 import { boot } from './boot.js';
 import { wrapMethod } from './guards/patch.js';
 import { refuseStart } from './refuse.js';
-import { thread } from './thread.js';
-import { ownRequire } from '../src/own-require.js';
+import { earlyBuiltin, thread } from './thread.js';
 
 const INSTALLED = Symbol.for('secnode.installed');
 
 /**
  * Node 20 reruns `--require` preloads inside its hooks thread, where plain `node` (without hooks) never
- * runs them: skip them there, so output and side effects match `node` and no code runs unseen.
+ * runs them: skip them there, so output and side effects match `node` and no code runs unseen. Only the
+ * early chunk is loaded for this (the bundle requires the shared code at `boot`'s first use): the thread's
+ * hooks load it when they first need it.
  */
 function skipPreloadsInHooksThread(): void {
-  wrapMethod(ownRequire('node:module') as object, '_load', (load) => function _load(this: unknown, ...args: unknown[]) {
+  wrapMethod(earlyBuiltin('node:module') as object, '_load', (load) => function _load(this: unknown, ...args: unknown[]) {
     if ((args[1] as { id?: string } | undefined)?.id === 'internal/preload') return {};
     return Reflect.apply(load, this, args);
   });
@@ -24,9 +25,11 @@ if (where !== undefined) state[INSTALLED] = true;
 if (where === 'hooks') {
   skipPreloadsInHooksThread();
 } else if (where !== undefined) {
+  // Read before the try, which loads the shared code: code that fails to load is not a refusal, and runs once.
+  const refuse = refuseStart;
   try {
     boot('preload', where === 'main');
   } catch (err) {
-    refuseStart(err);
+    refuse(err);
   }
 }

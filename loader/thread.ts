@@ -1,5 +1,14 @@
-// Which thread secnode is loading in, without loading worker_threads on the main thread.
-import { ownRequire } from '../src/own-require.js';
+// Which thread secnode is loading in, without loading worker_threads on the main thread. It sits in the early
+// chunk (rolldown.config.mjs) with nothing of the shared code: Node's hooks thread decides here without it.
+import { createRequire } from 'node:module';
+
+/**
+ * A builtin module, without the shared code's `require`: `process.getBuiltinModule`, or on a Node that lacks
+ * it (18, outside the supported range, which runs with no bits) a `require` of this file's own.
+ */
+export function earlyBuiltin(id: string): unknown {
+  return typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule(id) : createRequire(import.meta.url)(id);
+}
 
 /**
  * The kind of this thread. Node replaces `process.chdir` in every worker before any user code runs, so
@@ -7,7 +16,7 @@ import { ownRequire } from '../src/own-require.js';
  */
 export function thread(): 'main' | 'worker' | 'hooks' {
   if (process.chdir.name !== 'unavailableInWorker') return 'main';
-  const wt = ownRequire('node:worker_threads') as { isInternalThread?: boolean; isMainThread: boolean; parentPort: unknown };
+  const wt = earlyBuiltin('node:worker_threads') as { isInternalThread?: boolean; isMainThread: boolean; parentPort: unknown };
   if (wt.isMainThread) return 'main';
   return wt.isInternalThread ?? wt.parentPort === null ? 'hooks' : 'worker';
 }

@@ -4,10 +4,11 @@
 // built at run time) loads unseen. The thread is counted in /proc/self/task; on the sync backend secnode
 // starts no thread at all. (A diagnostics_channel subscriber sees only its own thread's records: those of
 // ES modules are the hooks thread's.)
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { node, nodes, REGISTER, secnode, type NodeUnderTest, type Policy } from './helpers/run.js';
+import { envFor, node, nodes, REGISTER, secnode, SECNODE, SECNODECTL, type NodeUnderTest, type Policy } from './helpers/run.js';
 import { tempDir } from './helpers/sandbox.js';
 
 const COUNT = "require('node:fs').readdirSync('/proc/self/task').length";
@@ -93,6 +94,19 @@ describe.each(nodes())('$name ($backend): secnode\'s hooks thread starts when it
     const out = underSecnode(n, ['dynamic.cjs']);
     expect(threads(out)).toBe(nodeThreads(n, ['dynamic.cjs']));
     expect(out).toContain('x 42');
+  });
+
+  // Each thread that loads secnode's shared code opens its source once (strace, which follows every thread).
+  it.runIf(async)('under RF the thread loads secnode\'s shared code (and koffi) only for its first module', () => {
+    const sharedLoads = (file: string): number => {
+      const trace = join(t.dir, `strace-${n.name}-${file}`);
+      const r = spawnSync('strace', ['-f', '-e', 'trace=openat', '-o', trace, process.execPath, SECNODECTL, 'exec', '--restrict-file',
+        '--', SECNODE, file], { cwd: t.dir, encoding: 'utf8', timeout: 60_000, env: envFor(n) });
+      expect(r.status, r.stderr).toBe(0);
+      return readFileSync(trace, 'utf8').split('\n').filter((l) => l.includes('shared-code.cjs"')).length;
+    };
+    expect(sharedLoads('threads.cjs')).toBe(1);
+    expect(sharedLoads('dynamic.cjs')).toBe(2);
   });
 
   it('under RF an import built at run time (no source shows it) still meets the check: a 0644 module is refused', () => {

@@ -12,18 +12,28 @@ import { guardHooksThread } from './hooks-thread.js';
 interface LoadResult { format?: string | null | undefined; source?: unknown; shortCircuit?: boolean }
 interface LoadContext { format?: string | null | undefined }
 
-let ctx: Context | undefined;
+let given: ContextData | undefined;
+let made: Context | undefined;
+
+/**
+ * The policy, made at its first use: the bundle loads the shared code (and koffi) in this thread only then,
+ * so a thread that never loads a module (a CommonJS program under the bits, on Node 20) never pays for it.
+ */
+function policy(): Context {
+  if (given === undefined) throw new Error('secnode: hooks used before initialize');
+  return made ??= contextFrom(given);
+}
 
 /** Receives the main thread's policy inputs and guards this hooks thread, unless only secnode runs there yet. */
 export async function initialize(data: ContextData): Promise<void> {
-  ctx = contextFrom(data);
-  if (data.guardThread !== false) guardHooksThread(ctx);
+  given = data;
+  if (data.guardThread !== false) guardHooksThread(policy());
 }
 
 /** Hands Node the checked bytes of every file-backed ESM (and wasm) module; CommonJS goes to the CJS layer. */
 export async function load(url: string, context: LoadContext,
   nextLoad: (url: string, context: LoadContext) => Promise<LoadResult>): Promise<LoadResult> {
-  if (ctx === undefined) throw new Error('secnode: hooks used before initialize');
+  const ctx = policy();
   if (!url.startsWith('file:')) {
     if (ctx.settings.forced.hardenGenerated && !url.startsWith('node:')) gateGenerated(ctx, url.slice(0, 64));
     else if (!url.startsWith('node:')) previewGenerated(ctx, url.slice(0, 64), [url]);
