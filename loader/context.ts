@@ -26,10 +26,21 @@ export interface Context extends ContextData {
   readonly enforcing: boolean;
 }
 
+let restrictFileForced = false;
+
+/**
+ * Whether a context made in this thread forces RF. secnode makes its own before any program code runs in the
+ * thread; a context a program makes up (it can reach contextFrom) can set this, never clear it.
+ */
+export function forcesRestrictFile(): boolean {
+  return restrictFileForced;
+}
+
 /** Builds a thread's context from data (securebits already read). */
 export function contextFrom(data: ContextData): Context {
   const bits = decodeBits(data.raw);
   const { forced } = data.settings;
+  if (forced.restrictFile) restrictFileForced = true;
   return {
     ...data,
     bits,

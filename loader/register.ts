@@ -3,6 +3,7 @@ import { boot } from './boot.js';
 import { wrapMethod } from './guards/patch.js';
 import { refuseStart } from './refuse.js';
 import { earlyBuiltin, thread } from './thread.js';
+import { readSecurebits } from '../src/kernel.js';
 
 const INSTALLED = Symbol.for('secnode.installed');
 
@@ -19,11 +20,25 @@ function skipPreloadsInHooksThread(): void {
   });
 }
 
+/**
+ * Loads secnode's native module (koffi) in the hooks thread now, while the main thread waits for the thread's
+ * start: its native set-up must not run later, when Node may be tearing the thread down (a program that exits
+ * with its first import in flight would abort the process). The shared code itself can wait.
+ */
+function loadNativeNow(): void {
+  try {
+    readSecurebits();
+  } catch {
+    // No koffi, or no prctl: the thread's first check reports it, as every other start does.
+  }
+}
+
 const state = globalThis as { [INSTALLED]?: boolean };
 const where = state[INSTALLED] === true ? undefined : thread();
 if (where !== undefined) state[INSTALLED] = true;
 if (where === 'hooks') {
   skipPreloadsInHooksThread();
+  loadNativeNow();
 } else if (where !== undefined) {
   // Read before the try, which loads the shared code: code that fails to load is not a refusal, and runs once.
   const refuse = refuseStart;

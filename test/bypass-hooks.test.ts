@@ -16,6 +16,29 @@ const FLAGS = { NODE_OPTIONS: '--experimental-shadow-realm --experimental-vm-mod
 /** A 0644 module that prints RAN when it is evaluated (in any thread, or in a realm: then it exports it). */
 const sideEffect = (what: string) => `import { writeSync } from 'node:fs';\nwriteSync(1, '${RAN} ${what}\\n');\n`;
 
+/**
+ * secnode's shared code as a program finds it in the CommonJS cache (undefined under plain node): its exports
+ * are within reach, so is a context of the program's making (no bits, nothing forced) to pass to them.
+ */
+const SHARED = "const shared = Object.entries(require.cache).find(([k]) => k.endsWith('/loader/shared.cjs'))?.[1].exports;"
+  + " const fake = shared?.contextFrom?.({ raw: 0, settings: { forced: { restrictFile: false, denyInteractive: false, hardenGenerated: false },"
+  + " emulate: false, audit: [], launcher: null, sources: {} }, preloads: [], loaders: false });";
+/** A 0644 file's bytes as secnode's gate reads them for the made-up context (which lets them through), else as node reads them. */
+const GATE_READ = "fake ? shared.gateFile(fake, file, 'import') : require('node:fs').readFileSync(file)";
+/** A 0755 hooks module that answers `target` with `source` and vouches for it with secnode's own hand-over. */
+const vouchingHooks = (target: string, source: string) => `import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+const require = createRequire(import.meta.url);
+${SHARED}
+export async function load(u, c, n) {
+  if (!u.endsWith('/${target}')) return n(u, c);
+  const file = fileURLToPath(u);
+  const source = ${source};
+  shared?.handOver(file, source);
+  return { format: 'module', source, shortCircuit: true };
+}
+`;
+
 interface Vector {
   readonly name: string;
   /** The body of the driver case; it prints RAN (directly or through a 0644 file) when the vector works. */
@@ -36,6 +59,8 @@ const FILE_VECTORS: readonly Vector[] = [
   { name: 'a 0755 hooks module importing a 0644 module', body: "register('./h-imports.mjs', import.meta.url);" },
   { name: 'a 0755 hooks module requiring a 0644 file in the hooks thread', body: "register('./h-requires.mjs', import.meta.url);" },
   { name: 'a second hooks module loaded through the first (0644)', body: "register('./h-ok.mjs', import.meta.url); register('./h-no.mjs', import.meta.url);" },
+  { name: 'a 0755 hooks module vouching for a 0644 module with secnode\'s own hand-over', body: "register('./h-vouch.mjs', import.meta.url); await import('./vouched-no.mjs');" },
+  { name: 'a registerHooks hook vouching for a 0644 module with secnode\'s own hand-over', minMajor: 22, body: `${SHARED} require('node:module').registerHooks({ load: (url, c, next) => { if (!url.endsWith('/vouched-no.mjs')) return next(url, c); const file = new URL(url).pathname; const source = ${GATE_READ}; shared?.handOver(file, source); return { format: 'module', source, shortCircuit: true }; } }); await import('./vouched-no.mjs');` },
   { name: 'ShadowRealm importValue of a 0644 module', body: "console.log(await new ShadowRealm().importValue(new URL('./realm-no.mjs', import.meta.url).href, 'x'));" },
   { name: 'ShadowRealm evaluate of import() of a 0644 module', body: "await new Promise((done) => new ShadowRealm().evaluate(`(cb) => { import('${new URL('./realm-no.mjs', import.meta.url).href}').then((m) => cb(m.x), (e) => cb('caught ' + e)); }`)((x) => { console.log(x); done(); }));" },
 ];
@@ -53,6 +78,9 @@ const GENERATED_VECTORS: readonly Vector[] = [
   { name: 'new Module()._compile(code, own file)', generated: true, body: "const Module = require('node:module'); new Module(import.meta.filename)._compile(code, import.meta.filename);" },
   { name: 'registerHooks substitutes source for a 0755 file', generated: true, minMajor: 22, body: "require('node:module').registerHooks({ load: (url, c, next) => url.endsWith('/ok.mjs') ? { format: 'module', source: code, shortCircuit: true } : next(url, c) }); await import('./ok.mjs');" },
   { name: 'module.register hook substitutes source for a 0755 file', generated: true, body: "register('./h-subst.mjs', import.meta.url); await import('./ok.mjs');" },
+  { name: 'a hooks module vouching for code it supplies with secnode\'s own hand-over', generated: true, body: "register('./h-vouch-code.mjs', import.meta.url); await import('./ok.mjs');" },
+  { name: 'new Module()._compile(code, own file) vouched for with secnode\'s own CommonJS hand-over', generated: true, body: `${SHARED} shared?.handOverCommonJs?.(import.meta.filename, code); const Module = require('node:module'); new Module(import.meta.filename)._compile(code, import.meta.filename);` },
+  { name: 'a compile named [eval] after asking secnode for the start input\'s allowance', generated: true, body: `${SHARED} shared?.allowStartInputCompile?.(); const Module = require('node:module'); new Module('[eval]')._compile(code, '[eval]');` },
   { name: 'ShadowRealm evaluate', generated: true, body: "print(new ShadowRealm().evaluate(\"'ShadowRealm'\"));" },
 ];
 
@@ -79,6 +107,9 @@ beforeAll(() => {
     'h-requires.mjs': "import { createRequire } from 'node:module';\ncreateRequire(import.meta.url)('./no.cjs');\n",
     'h-eval.mjs': "import { writeSync } from 'node:fs';\nglobalThis.w = writeSync;\neval(\"w(1, 'NO-RAN eval\\\\n')\");\n",
     'h-subst.mjs': "export async function load(u, c, n) {\n  return u.endsWith('/ok.mjs') ? { format: 'module', source: \"import { writeSync } from 'node:fs'; writeSync(1, 'NO-RAN substituted\\\\n');\", shortCircuit: true } : n(u, c);\n}\n",
+    'h-vouch.mjs': vouchingHooks('vouched-no.mjs', GATE_READ),
+    'h-vouch-code.mjs': vouchingHooks('ok.mjs', `"import { writeSync } from 'node:fs'; writeSync(1, '${RAN} vouched code\\\\n');"`),
+    'vouched-no.mjs': nox(sideEffect('vouched for')),
     'no-dep.mjs': nox(sideEffect('import in the hooks thread')),
     'no.cjs': nox(`require('node:fs').writeSync(1, '${RAN} require in the hooks thread\\n');\n`),
     'realm-no.mjs': nox(`export const x = '${RAN} realm';\n`),
@@ -110,6 +141,9 @@ describe.each(nodes())('$name', (n) => {
     it.each(files)('$name', (v) => expectRefused(go(n, v.i, 'RF+DI', {}, door), v));
   });
   it.each(files)('RF alone: $name is refused', (v) => expectRefused(go(n, v.i, 'RF'), v));
+  it.each(files.filter((v) => /vouching/.test(v.name)))('RF forced without bits: $name is refused', (v) => {
+    expectRefused(go(n, v.i, 'none', { SECNODE_RESTRICT_FILE: '1' }), v);
+  });
   it.each(files)('DI alone: $name runs (files are governed by RF)', ({ i }) => {
     const r = go(n, i, 'DI');
     expect(r.stdout, show(r)).toContain(RAN);

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { envFor, node, nodes, REGISTER, secnode, SECNODE, SECNODECTL, type NodeUnderTest, type Policy } from './helpers/run.js';
+import { envFor, node, nodes, REGISTER, ROOT, secnode, SECNODE, SECNODECTL, type NodeUnderTest, type Policy } from './helpers/run.js';
 import { tempDir } from './helpers/sandbox.js';
 
 const COUNT = "require('node:fs').readdirSync('/proc/self/task').length";
@@ -21,6 +21,14 @@ const FILES: Record<string, string> = {
   // An import built at run time, which no source shows: only a thread started at once sees it.
   'built.cjs': `require('./lib.cjs');\nconst word = 'imp' + 'ort';\n(0, eval)(word + "('" + __dirname + "/esm-0644.mjs')").then((m) => console.log('x', m.x), (e) => console.log('refused', e.code));\n`,
   'esm-0644.mjs': 'export const x = 43;\n',
+  // Exits while its first import is in flight: the hooks thread is torn down wherever it is then.
+  'exit.cjs': "import('./esm.mjs');\nsetImmediate(() => process.exit(0));\n",
+  // Registers secnode's own hooks module again, with a policy of its making (no bits).
+  'rereg.cjs': `const { register } = require('node:module');
+const data = { raw: 0, settings: { forced: { restrictFile: false, denyInteractive: false, hardenGenerated: false }, emulate: false, audit: [], launcher: null, sources: {} }, entry: undefined, preloads: [], loaders: false, guardThread: false };
+register(require('node:url').pathToFileURL(process.argv[2] + '/hooks-async.cjs'), { data });
+import('./esm-0644.mjs').then(() => console.log('imported'), (e) => console.log('refused', e.code));
+`,
   'entry.mjs': `import { readdirSync } from 'node:fs';\nconsole.log('threads', readdirSync('/proc/self/task').length);\n`,
   'typed/package.json': '{ "type": "module" }\n',
   'typed/main.js': `import { readdirSync } from 'node:fs';\nconsole.log('threads', readdirSync('/proc/self/task').length);\n`,
@@ -107,6 +115,26 @@ describe.each(nodes())('$name ($backend): secnode\'s hooks thread starts when it
     };
     expect(sharedLoads('threads.cjs')).toBe(1);
     expect(sharedLoads('dynamic.cjs')).toBe(2);
+  });
+
+  // secnode's native module loads in the thread while the main thread waits for the thread's start: later, a
+  // program exiting with its first import in flight would tear the thread down inside koffi's set-up (abort).
+  it.runIf(async).each([
+    { what: 'RF', policy: 'RF' as Policy, env: {} },
+    { what: 'DI', policy: 'DI' as Policy, env: {} },
+    { what: 'an audit sink and no bits', policy: 'none' as Policy, env: { SECNODE_AUDIT: 'file:/dev/null' } },
+  ])('with $what, a program exiting while its first import is in flight exits as under node', ({ policy, env }) => {
+    expect(node(['exit.cjs'], { node: n, cwd: t.dir }).status).toBe(0);
+    for (let i = 0; i < 10; i++) {
+      const r = secnode(['exit.cjs'], { node: n, cwd: t.dir, policy, env });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+    }
+  });
+
+  it.runIf(async)('under RF, secnode\'s hooks module registered again with a policy of the program\'s keeps secnode\'s', () => {
+    const r = secnode(['rereg.cjs', join(ROOT, 'dist', 'loader')], { node: n, cwd: t.dir, policy: 'RF' });
+    expect(r.stdout).toBe('refused ERR_SECNODE_EXEC_DENIED\n');
   });
 
   it('under RF an import built at run time (no source shows it) still meets the check: a 0644 module is refused', () => {

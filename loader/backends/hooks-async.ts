@@ -16,8 +16,9 @@ let given: ContextData | undefined;
 let made: Context | undefined;
 
 /**
- * The policy, made at its first use: the bundle loads the shared code (and koffi) in this thread only then,
- * so a thread that never loads a module (a CommonJS program under the bits, on Node 20) never pays for it.
+ * The policy, made at its first use: the bundle loads the shared code in this thread only then, so a thread
+ * that never loads a module (a CommonJS program under the bits, on Node 20) never pays for it. Made once: a
+ * program that registers this module again (the same module instance) with data of its own changes nothing.
  */
 function policy(): Context {
   if (given === undefined) throw new Error('secnode: hooks used before initialize');

@@ -33,9 +33,6 @@ const CODE_FORMATS: ReadonlySet<string> = new Set(['module', 'commonjs', 'module
 /** Node 22 wants the fields its own load result carries on an `import` (loadResultsNameReload in src/node-features.ts). */
 const namesReload = loadResultsNameReload(parseNodeVersion(process.versions.node));
 
-/** Node's decoding of a CommonJS source it is given as bytes (UTF-8, a byte order mark dropped): what it then compiles. */
-const decoder = new TextDecoder();
-
 /**
  * Remembers what secnode gave Node for a file. An import's CommonJS source may still be dropped above this
  * hook (a program's hook returning no source): Node then reads the file again by path, and that read gets
@@ -43,7 +40,7 @@ const decoder = new TextDecoder();
  */
 function handOverAll(filename: string, format: unknown, source: string | Buffer, imported: boolean): void {
   if (format === undefined || format === 'commonjs' || format === 'commonjs-typescript') {
-    handOverCommonJs(filename, typeof source === 'string' ? source : decoder.decode(source), imported);
+    handOverCommonJs(filename, source, imported);
   }
   handOver(filename, source);
 }

@@ -3,10 +3,12 @@ import { closeSync, fstatSync, readFileSync } from '../../src/own-fs.js';
 import { isAbsolute } from 'node:path';
 import { makeRecord, type Subject, type Target } from '../../src/audit.js';
 import { checkOpenFd, openForCheck, type CheckResult } from '../../src/check.js';
+import { SECBIT_EXEC_RESTRICT_FILE } from '../../src/constants.js';
 import { checkUnavailable, execDenied, generatedDenied, interactiveDenied } from '../../src/errors.js';
+import { readSecurebits } from '../../src/kernel.js';
 import { decide, PREVIEW_GENERATED, type Decision, type InputKind } from '../../src/policy.js';
 import { saveCodeCache } from '../code-cache.js';
-import type { Context } from '../context.js';
+import { forcesRestrictFile, type Context } from '../context.js';
 import { mapStack } from '../stack.js';
 import { takeEntry } from './held-entry.js';
 
@@ -68,13 +70,45 @@ export function gateFile(ctx: Context, filename: string, subject: Subject, paren
   try {
     const result = gateOpenFd(ctx, fd, filename, subject, parent, taken?.result);
     if (result.outcome !== 'allowed' && !fstatSync(fd).isFile()) return undefined;
-    return text ? readFileSync(fd, 'utf8') : readFileSync(fd);
+    const bytes = text ? readFileSync(fd, 'utf8') : readFileSync(fd);
+    const vouched = vouches(result);
+    vouchedName = vouched ? filename : undefined;
+    vouchedBytes = vouched ? bytes : undefined;
+    return bytes;
   } finally {
     closeSync(fd);
     // The first file load is where the install owner's first start writes a cache its Node lacked: by then
     // the start and the load path are compiled, and V8 keeps them in the cache.
     saveCodeCache(); // once: it forgets the save it made
   }
+}
+
+/** The file and bytes of gateFile's last read that a hand-over may name (`vouchedFor`). */
+let vouchedName: string | undefined;
+let vouchedBytes: Buffer | string | undefined;
+
+/**
+ * Whether a read's bytes may stand as checked bytes: its fd passed the kernel's check, or nothing refuses a
+ * file that fails it (no RF bit, and no context of this thread forces RF), where secnode runs every readable
+ * file. Neither depends on the context a caller passes, which program code can make up.
+ */
+function vouches(result: CheckResult): boolean {
+  if (result.outcome === 'allowed') return true;
+  if (forcesRestrictFile()) return false;
+  try {
+    return (readSecurebits() & SECBIT_EXEC_RESTRICT_FILE) === 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * True when `source` is what gateFile last read for `filename` and vouched for. The hand-over records
+ * (handover.ts) name only such bytes: secnode's shared code is reachable by program code (a hooks module can
+ * require it), so a record it makes up must not pass for checked bytes.
+ */
+export function vouchedFor(filename: string, source: unknown): boolean {
+  return vouchedBytes !== undefined && vouchedName === filename && vouchedBytes === source;
 }
 
 /** The file gateFile just let Node read because secnode could not open it: decided and recorded once. */

@@ -1,5 +1,6 @@
 // What secnode handed to Node as a file's source, so that later layers can tell checked bytes from
 // bytes some other code supplied for the same file (then the file they are attributed to is checked).
+import { vouchedFor } from './gate.js';
 import { isTypeStripped } from './supplied.js';
 
 const handed = new Map<string, unknown>();
@@ -11,9 +12,16 @@ const commonJs = new Map<string, string>();
 /** Files of `commonJs` that Node reads again by path before it compiles them: those reads get the checked source. */
 const rereads = new Set<string>();
 
-/** Remembers the CommonJS source given for `filename`, until Node compiles it; `reread` when Node reads the file again first. */
-export function handOverCommonJs(filename: string, source: string, reread = false): void {
-  commonJs.set(filename, source);
+/** Node's decoding of a CommonJS source it is given as bytes (UTF-8, a byte order mark dropped): what it then compiles. */
+let decoder: TextDecoder | undefined;
+
+/**
+ * Remembers the CommonJS source given for `filename` (bytes are kept as their UTF-8 text), until Node compiles
+ * it; `reread` when Node reads the file again first. Only the bytes the gate just read for it count.
+ */
+export function handOverCommonJs(filename: string, source: string | Buffer, reread = false): void {
+  if (!vouchedFor(filename, source)) return;
+  commonJs.set(filename, typeof source === 'string' ? source : (decoder ??= new TextDecoder()).decode(source));
   if (reread) rereads.add(filename);
   else rereads.delete(filename);
 }
@@ -42,9 +50,9 @@ export function takeCommonJs(filename: string, content: unknown): boolean {
     || isTypeStripped(filename, source, content);
 }
 
-/** Remembers the source given for a file while a verifier above secnode's hook is watching. */
+/** Remembers the source given for a file while a verifier above secnode's hook is watching: only the bytes the gate just read for it. */
 export function handOver(key: string, source: unknown): void {
-  if (watching) handed.set(key, source);
+  if (watching && vouchedFor(key, source)) handed.set(key, source);
 }
 
 /** True (and forgotten) when `source` is exactly what secnode handed over for `key`. */
@@ -83,18 +91,4 @@ export function sameBytes(a: unknown, b: unknown): boolean {
       : x instanceof ArrayBuffer ? Buffer.from(x) : undefined);
   const [x, y] = [bytes(a), bytes(b)];
   return x !== undefined && y !== undefined && x.equals(y);
-}
-
-let inlineCompiles = 0;
-
-/** The start input (`-e`, `-p`, stdin) was allowed: Node may compile it once as `[eval]`/`[stdin]`. */
-export function allowStartInputCompile(): void {
-  inlineCompiles = 1;
-}
-
-/** True (once) when Node compiles the allowed start input under its pseudo file name. */
-export function takeStartInputCompile(filename: string): boolean {
-  if (inlineCompiles === 0 || !/^\[(eval|stdin)\]/.test(filename)) return false;
-  inlineCompiles--;
-  return true;
 }

@@ -6,9 +6,21 @@ import { openForCheck } from '../../src/check.js';
 import type { Context } from '../context.js';
 import { holdEntry } from './held-entry.js';
 import { gateCheckOnly, gateGenerated, gateInline, gateStream } from './gate.js';
-import { allowStartInputCompile } from './handover.js';
 import { startInput } from './start-input.js';
 import { ownRequire as require } from '../../src/own-require.js';
+
+/**
+ * How many compiles of the start input Node may still make under its pseudo file name: granted only by
+ * gateStart, before any program code (no export grants it: program code can reach secnode's exports).
+ */
+let inlineCompiles = 0;
+
+/** True (once) when Node compiles the allowed start input (`-e`, `-p`, stdin) as `[eval]`/`[stdin]`. */
+export function takeStartInputCompile(filename: string): boolean {
+  if (inlineCompiles === 0 || !/^\[(eval|stdin)\]/.test(filename)) return false;
+  inlineCompiles--;
+  return true;
+}
 
 /** Checks what the process was started with: inline code, stdin, or the entry file. */
 export function gateStart(ctx: Context): void {
@@ -23,12 +35,12 @@ export function gateStart(ctx: Context): void {
     case 'inline':
       gateInline(ctx, input.source === 'interactive' ? '-i' : input.source === 'print' ? '-p' : '-e', 'inline');
       if (input.source === 'interactive') hardenRepl();
-      allowStartInputCompile();
+      inlineCompiles = 1;
       return;
     case 'stdin':
       gateStream(ctx, 0, input.source, 'stream', input.source);
       if (input.source === 'repl') hardenRepl();
-      allowStartInputCompile();
+      inlineCompiles = 1;
       return;
     case 'entry':
       gateEntry(ctx, ctx.entry ?? resolve(input.path), input.path);
