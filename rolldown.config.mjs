@@ -73,8 +73,8 @@ const ownFile = {
 
 /**
  * The chunks that require the shared code at its first use instead of as they load: in Node's hooks thread
- * the register only skips the program's preloads (with the early chunk), and secnode's async hooks need the
- * shared code only for their first module, so a thread that loads none never compiles it or loads koffi.
+ * the register only skips the program's preloads and loads koffi (with the early chunk), and secnode's async hooks need the
+ * shared code only for their first module, so a thread that loads none never compiles it.
  */
 const LAZY_SHARED = new Set(['register', 'hooks-async']);
 const SHARED_DECL = /^const require_shared = (.+);$/m;

@@ -105,7 +105,7 @@ describe.each(nodes())('$name ($backend): secnode\'s hooks thread starts when it
   });
 
   // Each thread that loads secnode's shared code opens its source once (strace, which follows every thread).
-  it.runIf(async)('under RF the thread loads secnode\'s shared code (and koffi) only for its first module', () => {
+  it.runIf(async)('under RF the thread loads secnode\'s shared code only for its first module', () => {
     const sharedLoads = (file: string): number => {
       const trace = join(t.dir, `strace-${n.name}-${file}`);
       const r = spawnSync('strace', ['-f', '-e', 'trace=openat', '-o', trace, process.execPath, SECNODECTL, 'exec', '--restrict-file',
