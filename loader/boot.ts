@@ -15,7 +15,7 @@ import { contextFrom, type Context, type ContextData } from './context.js';
 import { gateInline } from './gate/gate.js';
 import { gateStart } from './gate/pre-start.js';
 import { wrapMethod } from './guards/patch.js';
-import { REGISTER_FILE, withSelfFirst } from './self-first.js';
+import { isRegisterFile, withSelfFirst } from './self-first.js';
 import { resolveEntry } from './gate/start-input.js';
 import { noteWorkerEntry } from './gate/subject.js';
 import { ownRequire as require } from '../src/own-require.js';
@@ -84,7 +84,7 @@ export function boot(as: 'preload' | 'install', main: boolean, options: Settings
   }
   const base = { raw: securebits(), settings: readSettings(process.env, options) };
   const preloads = preloadsInOrder(process.env.NODE_OPTIONS ?? '', process.execArgv, process.cwd());
-  const { before, after } = splitAroundSelf(preloads, (p) => p.path === REGISTER_FILE);
+  const { before, after } = splitAroundSelf(preloads, (p) => isRegisterFile(p.path));
   const script = main && as === 'preload' ? process.argv[1] : undefined;
   const entry = script !== undefined && script !== '-'
     ? resolveEntry(script, process.execArgv.includes('--preserve-symlinks-main')) : undefined;

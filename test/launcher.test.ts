@@ -2,12 +2,14 @@
 // stdio, module identity, shebang, entry resolution), children inherit it, and the policy holds in the
 // places a launcher can get wrong (preload order, nested launches, refusals deep in the graph, settings).
 import { spawnSync } from 'node:child_process';
+import { existsSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DOORS, EXEC_DENIED_RF, expectRan, expectRefused, makeFixtures, plain, show, through,
   type Door, type Fixtures,
 } from './helpers/launcher-fixtures.js';
-import { REGISTER, SECNODE, SECNODECTL, envFor, nodes, run, type NodeUnderTest, type Policy, type Run } from './helpers/run.js';
+import { REGISTER, ROOT, SECNODE, SECNODECTL, envFor, nodes, run, type NodeUnderTest, type Policy, type Run } from './helpers/run.js';
 
 /** A preload that does nothing: plain node's baseline for the `--import`/`--require` doors. */
 const NOOP = './noop.cjs';
@@ -212,6 +214,15 @@ describe.each(nodes())('$name', (n) => {
       const [first] = ORDER_CASES;
       const r = plain(first?.args ?? [], opts(n), { SECNODE_AUDIT: 'file:/dev/null' });
       expect({ status: r.status, lines: r.stdout.split('\n').sort(), stderr: r.stderr }).toEqual({ status: 0, lines: ['', '1', 'other', 'other'], stderr: '' });
+    });
+    it('under RF with --preserve-symlinks, secnode reached through a symlinked directory runs; a preload before it is refused', () => {
+      const link = join(fx.dir, 'linked-secnode');
+      if (!existsSync(link)) symlinkSync(ROOT, link);
+      const register = join(link, 'dist', 'loader', 'register.cjs');
+      expectRan(plain(['--preserve-symlinks', '--require', register, 'ok.js'], opts(n, 'RF')), '1\n');
+      const r = plain(['--preserve-symlinks', '--require', './other.cjs', '--require', register, 'ok.js'], opts(n, 'RF'));
+      expect(r.status, show(r)).toBe(126);
+      expect(r.stderr, show(r)).toContain('ERR_SECNODE_PRELOAD_ORDER');
     });
     it('under RF: secnode puts itself before NODE_OPTIONS preloads, and checks them', () => {
       expectRan(through(SECNODE_DOOR, ['ok.js'], opts(n, 'RF'), { NODE_OPTIONS: '--require ./other.cjs' }), 'other\n1\n');
