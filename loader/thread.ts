@@ -2,12 +2,15 @@
 // chunk (rolldown.config.mjs) with nothing of the shared code: Node's hooks thread decides here without it.
 import { createRequire } from 'node:module';
 
+/** Node's `process.getBuiltinModule`, taken as this chunk loads (before any program code): a program's replacement or spy never sees secnode's lookups. */
+const getBuiltinModule = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
+
 /**
- * A builtin module, without the shared code's `require`: `process.getBuiltinModule`, or on a Node that lacks
- * it (18, outside the supported range, which runs with no bits) a `require` of this file's own.
+ * A builtin module, without the shared code's `require`: Node's `process.getBuiltinModule`, or on a Node that
+ * lacks it (18, outside the supported range, which runs with no bits) a `require` of this file's own.
  */
 export function earlyBuiltin(id: string): unknown {
-  return typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule(id) : createRequire(import.meta.url)(id);
+  return typeof getBuiltinModule === 'function' ? Reflect.apply(getBuiltinModule, process, [id]) : createRequire(import.meta.url)(id);
 }
 
 /**

@@ -17,17 +17,19 @@ let made: Context | undefined;
 
 /**
  * The policy, made at its first use: the bundle loads the shared code in this thread only then, so a thread
- * that never loads a module (a CommonJS program under the bits, on Node 20) never pays for it. Made once: a
- * program that registers this module again (the same module instance) with data of its own changes nothing.
+ * that never loads a module (a CommonJS program under the bits, on Node 20) never pays for it.
  */
 function policy(): Context {
   if (given === undefined) throw new Error('secnode: hooks used before initialize');
   return made ??= contextFrom(given);
 }
 
-/** Receives the main thread's policy inputs and guards this hooks thread, unless only secnode runs there yet. */
+/**
+ * Receives the main thread's policy inputs (once: a program that registers this module again with data of its
+ * own changes nothing) and guards this hooks thread, unless only secnode runs there yet.
+ */
 export async function initialize(data: ContextData): Promise<void> {
-  given = data;
+  given ??= data;
   if (data.guardThread !== false) guardHooksThread(policy());
 }
 
