@@ -118,13 +118,20 @@ export function optionShape(name: string): OptionShape | undefined {
   return found;
 }
 
-/** The entry for an environment variable: its exact name, else the longest prefix entry that matches. */
+let prefixes: readonly EnvEntry[] | undefined;
+
+/**
+ * The entry for an environment variable: its exact name, else the longest prefix entry that matches. Each
+ * enforced start looks up every variable it has: this builds no table, and tries only the few prefix entries.
+ */
 export function envEntry(name: string): EnvEntry | undefined {
-  const exact = envTable().get(name);
-  if (exact !== undefined && !exact.prefix) return exact;
+  const verdicts = envVerdicts();
+  const exact = Object.hasOwn(verdicts, name) ? verdicts[name] : undefined;
+  if (exact !== undefined && !exact.prefix) return env?.get(name) ?? { name, ...exact };
+  prefixes ??= Object.entries(verdicts).filter(([, v]) => v.prefix).map(([n, v]) => ({ name: n, ...v }));
   let best: EnvEntry | undefined;
-  for (const e of envTable().values()) {
-    if (e.prefix && name.startsWith(e.name) && (best === undefined || e.name.length > best.name.length)) best = e;
+  for (const e of prefixes) {
+    if (name.startsWith(e.name) && (best === undefined || e.name.length > best.name.length)) best = e;
   }
   return best;
 }

@@ -161,6 +161,17 @@ describe('classification of the dangerous ones', () => {
     expect(refusedStart({ env, vars: true }, RF, NOTHING)?.name).toBe('NODE_REPL_EXTERNAL_MODULE');
     expect(refusedStart({ env, vars: true }, DI, NOTHING)).toBeUndefined();
   });
+  it('a variable looked up alone (as at start-up) gets the table\'s exact entry, else its longest matching prefix entry', async () => {
+    vi.resetModules();
+    const fresh = (await import('../../src/options/table.js')) as typeof import('../../src/options/table.js');
+    const table = [...envTable().values()];
+    const expected = (name: string) => table.find((e) => e.name === name && !e.prefix)
+      ?? table.filter((e) => e.prefix && name.startsWith(e.name)).sort((a, b) => b.name.length - a.name.length)[0];
+    const names = table.map((e) => e.name);
+    const probes = [...names, ...names.map((n) => `${n}X`), ...names.map((n) => n.slice(0, -1)), 'LD_', 'OPENSSL_', 'PATH', 'HOME', 'NODE_', ''];
+    for (const name of probes) expect(fresh.envEntry(name), name).toEqual(expected(name));
+    expect(fresh.envEntry('OPENSSL_CONF')).toBe(fresh.envEntry('OPENSSL_ENGINES')); // one entry for the prefix, not one per lookup
+  });
   it('every unsafe environment entry names why', () => {
     for (const e of envTable().values()) if (e.governs !== null) expect(e.why.length).toBeGreaterThan(20);
   });
