@@ -102,7 +102,7 @@ export function boot(as: 'preload' | 'install', main: boolean, options: Settings
   if (as === 'preload') {
     for (const p of after) if (/^(data|https?):/i.test(p.spec)) gateInline(ctx, p.spec.slice(0, 64), 'preload');
   }
-  const backend = installBackend(ctx, data, main);
+  const backend = installBackend(ctx, data, main, as === 'preload');
   installed = { ctx, backend };
   if (main) inheritToChildren();
   else noteWorkerEntries();

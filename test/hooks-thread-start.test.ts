@@ -29,6 +29,10 @@ const data = { raw: 0, settings: { forced: { restrictFile: false, denyInteractiv
 register(require('node:url').pathToFileURL(process.argv[2] + '/hooks-async.cjs'), { data });
 import('./esm-0644.mjs').then(() => console.log('imported'), (e) => console.log('refused', e.code));
 `,
+  // A worker: counts the process's threads while it runs (a CommonJS entry, and an ES module one).
+  'worker.cjs': "const { Worker } = require('node:worker_threads');\nnew Worker(`${__dirname}/${process.argv[2]}`).on('message', (n) => console.log('threads', n));\n",
+  'wchild.cjs': `require('./lib.cjs');\nrequire('node:worker_threads').parentPort.postMessage(${COUNT});\n`,
+  'wchild.mjs': `import { readdirSync } from 'node:fs';\nimport { parentPort } from 'node:worker_threads';\nimport { x } from './esm.mjs';\nparentPort.postMessage(readdirSync('/proc/self/task').length + x - 42);\n`,
   'entry.mjs': `import { readdirSync } from 'node:fs';\nconsole.log('threads', readdirSync('/proc/self/task').length);\n`,
   'typed/package.json': '{ "type": "module" }\n',
   'typed/main.js': `import { readdirSync } from 'node:fs';\nconsole.log('threads', readdirSync('/proc/self/task').length);\n`,
@@ -96,6 +100,18 @@ describe.each(nodes())('$name ($backend): secnode\'s hooks thread starts when it
     { what: 'an --import preload', args: ['--import', './esm.mjs', 'threads.cjs'] },
   ])('$what, with no bits, nothing forced and no audit: node\'s threads', ({ args }) => {
     expect(threads(underSecnode(n, args))).toBe(nodeThreads(n, args));
+  });
+
+  // A worker pool does not pay secnode's hooks thread per worker where a check changes nothing.
+  it.each(['wchild.cjs', 'wchild.mjs'])('a worker (%s) with no bits, nothing forced and no audit: node\'s threads', (child) => {
+    expect(threads(underSecnode(n, ['worker.cjs', child]))).toBe(nodeThreads(n, ['worker.cjs', child]));
+  });
+
+  it.runIf(async).each([
+    { what: 'an audit sink', policy: 'none' as Policy, env: { SECNODE_AUDIT: 'file:/dev/null' } },
+    { what: 'the RF bit', policy: 'RF' as Policy, env: {} },
+  ])('a worker with $what starts its own thread at once, as the main thread does', ({ policy, env }) => {
+    expect(threads(underSecnode(n, ['worker.cjs', 'wchild.cjs'], policy, env))).toBe(nodeThreads(n, ['worker.cjs', 'wchild.cjs']) + 2 * own);
   });
 
   it('a CommonJS file whose source has import(), with no bits: node\'s threads, and the module loads as under node', () => {

@@ -9,8 +9,11 @@ import { guardHookRegistration } from '../guards/hooks.js';
 
 export { backendFor, type Backend } from './backend-choice.js';
 
-/** Installs the backend (and the guards); the async one gets the plain context data for its own thread. */
-export function installBackend(ctx: Context, data: ContextData, main: boolean): Backend {
+/**
+ * Installs the backend (and the guards); the async one gets the plain context data for its own thread.
+ * `preload`: secnode runs as the preload (else the library's `install()`).
+ */
+export function installBackend(ctx: Context, data: ContextData, main: boolean, preload: boolean): Backend {
   const backend = backendFor(process.version);
   const onBuiltin = installGuards(ctx, backend, main);
   let thread: SecnodeThread | undefined;
@@ -21,7 +24,7 @@ export function installBackend(ctx: Context, data: ContextData, main: boolean): 
     // it then), unless loader modules (`--loader`) run there from the start.
     thread = new SecnodeThread(data, data.loaders);
     installCjsLayer(ctx);
-    if (data.loaders || threadAtStart(ctx, data, main)) thread.start();
+    if (data.loaders || threadAtStart(ctx, data, main, preload)) thread.start();
   }
   guardHookRegistration(ctx, data, thread);
   return backend;

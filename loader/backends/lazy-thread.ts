@@ -29,13 +29,15 @@ export class SecnodeThread {
 }
 
 /**
- * Whether secnode's hooks thread must run from the start. Not in the main thread of a program run by the
- * preload (an entry file, of any kind) with nothing to refuse or record: no exec bit, nothing forced, no
- * audit sink or subscriber at start. There a check changes nothing, so ES modules load as node loads them,
- * with node's threads (a subscriber that comes later gets the records of CommonJS files, as before: those of
- * ES modules were the hooks thread's, which a main-thread subscriber never sees). Anything else (a worker,
- * the library, `-e`, stdin, the REPL) starts it. (`--loader` modules: the caller.)
+ * Whether secnode's hooks thread must run from the start. Not in a thread the preload runs in with nothing
+ * to refuse or record (no exec bit, nothing forced, no audit sink or subscriber at start): the main thread of
+ * a program started with an entry file (of any kind), or a worker. There a check changes nothing, so ES
+ * modules load as node loads them, with node's threads (a subscriber that comes later gets the records of
+ * CommonJS files, as before: those of ES modules were the hooks thread's, which a subscriber in another
+ * thread never sees); a worker pool does not pay a hooks thread per worker. Anything else (the library,
+ * `-e`, stdin, the REPL) starts it. (`--loader` modules: the caller.)
  */
-export function threadAtStart(ctx: Context, data: ContextData, main: boolean): boolean {
-  return !main || data.entry === undefined || refusesOrRecords(ctx);
+export function threadAtStart(ctx: Context, data: ContextData, main: boolean, preload: boolean): boolean {
+  if (refusesOrRecords(ctx) || !preload) return true;
+  return main && data.entry === undefined;
 }
