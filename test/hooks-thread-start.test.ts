@@ -98,6 +98,8 @@ describe.each(nodes())('$name ($backend): secnode\'s hooks thread starts when it
     { what: 'an .mjs entry', args: ['entry.mjs'] },
     { what: 'a .js entry in a "type": "module" package', args: ['typed/main.js'] },
     { what: 'an --import preload', args: ['--import', './esm.mjs', 'threads.cjs'] },
+    { what: '-e importing an ES module', args: ['-e', `import('./esm.mjs').then((m) => console.log('threads', ${COUNT}, m.x))`] },
+    { what: '-p', args: ['-p', `'threads ' + ${COUNT}`] },
   ])('$what, with no bits, nothing forced and no audit: node\'s threads', ({ args }) => {
     expect(threads(underSecnode(n, args))).toBe(nodeThreads(n, args));
   });

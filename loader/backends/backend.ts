@@ -24,7 +24,7 @@ export function installBackend(ctx: Context, data: ContextData, main: boolean, p
     // it then), unless loader modules (`--loader`) run there from the start.
     thread = new SecnodeThread(data, data.loaders);
     installCjsLayer(ctx);
-    if (data.loaders || threadAtStart(ctx, data, main, preload)) thread.start();
+    if (data.loaders || threadAtStart(ctx, preload)) thread.start();
   }
   guardHookRegistration(ctx, data, thread);
   return backend;

@@ -29,15 +29,14 @@ export class SecnodeThread {
 }
 
 /**
- * Whether secnode's hooks thread must run from the start. Not in a thread the preload runs in with nothing
- * to refuse or record (no exec bit, nothing forced, no audit sink or subscriber at start): the main thread of
- * a program started with an entry file (of any kind), or a worker. There a check changes nothing, so ES
+ * Whether secnode's hooks thread must run from the start: where something can be refused or recorded (an
+ * exec bit, a forced setting, an audit sink or subscriber at start), and for the library's `install()`. Not
+ * in a thread the preload runs in with nothing to refuse or record (the main thread, whatever the start
+ * input: an entry file of any kind, `-e`, stdin, the REPL; or a worker): a check there changes nothing, so ES
  * modules load as node loads them, with node's threads (a subscriber that comes later gets the records of
- * CommonJS files, as before: those of ES modules were the hooks thread's, which a subscriber in another
- * thread never sees); a worker pool does not pay a hooks thread per worker. Anything else (the library,
- * `-e`, stdin, the REPL) starts it. (`--loader` modules: the caller.)
+ * CommonJS files, as before: those of ES modules were the hooks thread's, which a subscriber in another thread
+ * never sees), and a worker pool pays no hooks thread per worker. (`--loader` modules: the caller.)
  */
-export function threadAtStart(ctx: Context, data: ContextData, main: boolean, preload: boolean): boolean {
-  if (refusesOrRecords(ctx) || !preload) return true;
-  return main && data.entry === undefined;
+export function threadAtStart(ctx: Context, preload: boolean): boolean {
+  return !preload || refusesOrRecords(ctx);
 }
