@@ -20,6 +20,7 @@ import { resolveEntry } from './gate/start-input.js';
 import { noteWorkerEntry } from './gate/subject.js';
 import { ownRequire as require } from '../src/own-require.js';
 import { lowerStackLimit, raiseStackLimit } from './guards/own-frames.js';
+import { startOptionsLackSecnode } from './guards/workers.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..');
@@ -102,6 +103,8 @@ export function boot(as: 'preload' | 'install', main: boolean, options: Settings
   if (as === 'preload') {
     for (const p of after) if (/^(data|https?):/i.test(p.spec)) gateInline(ctx, p.spec.slice(0, 64), 'preload');
   }
+  // install(): this thread's start options do not load secnode, so its workers must not simply inherit them.
+  if (as === 'install') startOptionsLackSecnode();
   const backend = installBackend(ctx, data, main, as === 'preload');
   installed = { ctx, backend };
   if (main) inheritToChildren();

@@ -48,6 +48,28 @@ export function envWithSecnode(ctx: Context, env: Env): Env {
   return copy;
 }
 
+/** How Node reads a child's environment: `spawn` (own and inherited keys), a `worker` and `execve` (own keys). */
+export type EnvReader = 'spawn' | 'worker' | 'execve';
+
+/**
+ * The environment a child gets, read once, as Node would read it: its keys, each value read once and, where
+ * Node turns values into text (spawn, a worker), turned into text here. secnode judges this copy and hands it to
+ * Node in place of the program's object, so getters that answer a second read differently (NODE_OPTIONS with
+ * secnode first to secnode, without it to Node) cannot start a child with what was not judged.
+ */
+export function envAsRead(env: object, reader: EnvReader): Env {
+  const copy = Object.create(null) as Env;
+  const source = env as Record<string, unknown>;
+  const keys: string[] = [];
+  if (reader === 'spawn') for (const key in source) keys.push(key); // Node's spawn reads inherited keys too.
+  else keys.push(...Object.keys(source));
+  for (const key of keys) {
+    const value = source[key];
+    copy[key] = reader === 'execve' || (reader === 'spawn' && value === undefined) ? value as string | undefined : `${value as string}`;
+  }
+  return copy;
+}
+
 /** Puts secnode first in `env.NODE_OPTIONS` and the forced settings into `env`, in place. */
 export function restoreSecnode(ctx: Context, env: Env): void {
   env.NODE_OPTIONS = withSelfFirst(env.NODE_OPTIONS);
@@ -114,7 +136,7 @@ export function guardCall(ctx: Context, argv: unknown[], shape: Shape, fork: boo
   const node = fork || (shell ? shellNodeArgs(words) !== undefined : isNodeCommand(argv[0]));
   if (!node && !ctx.enforcing) return argv;
   const given = options?.env;
-  const env = typeof given === 'object' && given !== null ? given as Env : process.env;
+  const env = envAsRead(typeof given === 'object' && given !== null ? given : process.env, 'spawn');
   if (ctx.enforcing) {
     const args = Array.isArray(argv[1]) ? argv[1] as unknown[] : [];
     const execArgv = Array.isArray(options?.execArgv) ? options.execArgv as unknown[] : process.execArgv;
@@ -122,7 +144,7 @@ export function guardCall(ctx: Context, argv: unknown[], shape: Shape, fork: boo
       : shell ? { nodeArgs: shellNodeArgs(words), env }
         : { nodeArgs: isNodeCommand(argv[0]) ? args : shellArgs(argv[0], args), env });
   }
-  if (!envNeedsSecnode(ctx, env)) return argv;
+  // Node gets the copy secnode judged, whether or not it lacked anything.
   const out = [...argv];
   const fixed = { ...options, env: envWithSecnode(ctx, env) };
   if (typeof slot === 'function') out.splice(at, 0, fixed);
@@ -174,9 +196,10 @@ export function guardRawArgs(ctx: Context, argv: unknown[]): unknown[] {
 export function execve(ctx: Context, original: (...a: unknown[]) => unknown, self: unknown, argv: unknown[]): unknown {
   const [file, args, given] = argv;
   if (!ctx.enforcing && !isNodeCommand(file)) return Reflect.apply(original, self, argv);
-  const env = typeof given === 'object' && given !== null ? given as Env : process.env;
+  // Node validates the environment it is given (an object): anything else it refuses as under node.
+  if (given !== undefined && (typeof given !== 'object' || given === null)) return Reflect.apply(original, self, argv);
+  const env = envAsRead(given ?? process.env, 'execve');
   const rest = Array.isArray(args) ? (args as unknown[]).slice(1) : [];
   refuseChild(ctx, { nodeArgs: isNodeCommand(file) ? rest : shellArgs(file, rest), env });
-  if (!envNeedsSecnode(ctx, env)) return Reflect.apply(original, self, argv);
   return Reflect.apply(original, self, [file, args ?? [], envWithSecnode(ctx, env), ...argv.slice(3)]);
 }

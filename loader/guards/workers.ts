@@ -8,6 +8,7 @@ import { optionRefused } from '../../src/errors.js';
 import { refusedStart } from '../../src/options.js';
 
 type Env = Record<string, string | undefined>;
+
 interface WorkerOptions { eval?: unknown; execArgv?: unknown; env?: unknown }
 
 /** `execArgv` with secnode's register as the first preload. */
@@ -15,16 +16,34 @@ function withRegister(execArgv: readonly unknown[]): unknown[] {
   return execArgv[0] === '--require' && execArgv[1] === REGISTER_FILE ? [...execArgv] : ['--require', REGISTER_FILE, ...execArgv];
 }
 
-/** The options a worker is really started with: secnode first in execArgv and in its environment. */
+let optionsLoadSecnode = true;
+
+/**
+ * Notes that this thread's own start options do not load secnode (the library's `install()`): a worker that
+ * inherits them, as Node has it with no `execArgv` and no environment of its own, would start without secnode.
+ */
+export function startOptionsLackSecnode(): void {
+  optionsLoadSecnode = false;
+}
+
+/**
+ * The options a worker is really started with: secnode first in execArgv and in its environment. Node reads a
+ * worker's NODE_OPTIONS only from an environment of its own (an object), so a worker that would inherit start
+ * options without secnode gets one (a copy of this process's), or, sharing this process's environment, secnode
+ * first in an execArgv made from this process's.
+ */
 function workerOptions(ctx: Context, shareEnv: unknown, options: WorkerOptions | undefined): WorkerOptions {
   const out: WorkerOptions = { ...options };
-  if (Array.isArray(out.execArgv)) out.execArgv = withRegister(out.execArgv);
+  const own = Array.isArray(out.execArgv);
+  if (own) out.execArgv = withRegister(out.execArgv as unknown[]);
   const childEnv = children();
   if (out.env === shareEnv) {
     // The worker shares this process's environment: put back what secnode put there at start-up.
     if (childEnv.envNeedsSecnode(ctx, process.env)) childEnv.restoreSecnode(ctx, process.env);
+    if (!own && !optionsLoadSecnode) out.execArgv = withRegister(process.execArgv);
   } else if (out.env === undefined || out.env === null) {
-    if (childEnv.envNeedsSecnode(ctx, process.env)) out.env = childEnv.envWithSecnode(ctx, process.env);
+    if (!own && !optionsLoadSecnode) out.env = childEnv.envWithSecnode(ctx, childEnv.envAsRead(process.env, 'worker'));
+    else if (childEnv.envNeedsSecnode(ctx, process.env)) out.env = childEnv.envWithSecnode(ctx, process.env);
   } else if (typeof out.env === 'object') {
     out.env = childEnv.envWithSecnode(ctx, out.env as Env);
   }
@@ -48,6 +67,15 @@ function refuseWorkerOptions(ctx: Context, shareEnv: unknown, opts: WorkerOption
   if (refused) throw optionRefused(refused.name, `${refused.why} (enforced by ${refused.rule}; in a worker's options)`, ctx.hex);
 }
 
+/**
+ * The worker's options with an environment of its own read once, as Node reads it: what secnode judges and
+ * what Node copies are then the same (a getter cannot answer the two reads differently).
+ */
+function asRead(shareEnv: unknown, options: WorkerOptions | undefined): WorkerOptions | undefined {
+  const env = options?.env;
+  return typeof env === 'object' && env !== null && env !== shareEnv ? { ...options, env: children().envAsRead(env, 'worker') } : options;
+}
+
 /** Replaces worker_threads.Worker (node's descriptor kept) by a transparent proxy that starts every worker with secnode. */
 export function guardWorkers(ctx: Context, exports: Record<string, unknown>): void {
   const Original = exports.Worker;
@@ -59,7 +87,7 @@ export function guardWorkers(ctx: Context, exports: Record<string, unknown>): vo
       const name = String(filename);
       if (/^data:/i.test(name)) generatedCode(ctx, 'worker data: URL', [name]);
       if (options !== undefined && (typeof options !== 'object' || options === null)) return Reflect.construct(target, args, newTarget);
-      const opts = options as WorkerOptions | undefined;
+      const opts = asRead(shareEnv, options as WorkerOptions | undefined);
       if (opts?.eval === true) generatedCode(ctx, 'worker eval', [name]);
       refuseWorkerOptions(ctx, shareEnv, opts);
       return Reflect.construct(target, [filename, workerOptions(ctx, shareEnv, opts), ...args.slice(2)], newTarget);
