@@ -105,7 +105,7 @@ export function boot(as: 'preload' | 'install', main: boolean, options: Settings
   }
   // install(): this thread's start options do not load secnode, so its workers must not simply inherit them.
   if (as === 'install') startOptionsLackSecnode();
-  const backend = installBackend(ctx, data, main, as === 'preload');
+  const backend = installBackend(ctx, data, main, as);
   installed = { ctx, backend };
   if (main) inheritToChildren();
   else noteWorkerEntries();

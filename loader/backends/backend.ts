@@ -11,9 +11,9 @@ export { backendFor, type Backend } from './backend-choice.js';
 
 /**
  * Installs the backend (and the guards); the async one gets the plain context data for its own thread.
- * `preload`: secnode runs as the preload (else the library's `install()`).
+ * `as`: how secnode was started in this thread, as the preload or by the library's `install()`.
  */
-export function installBackend(ctx: Context, data: ContextData, main: boolean, preload: boolean): Backend {
+export function installBackend(ctx: Context, data: ContextData, main: boolean, as: 'preload' | 'install'): Backend {
   const backend = backendFor(process.version);
   const onBuiltin = installGuards(ctx, backend, main);
   let thread: SecnodeThread | undefined;
@@ -24,7 +24,7 @@ export function installBackend(ctx: Context, data: ContextData, main: boolean, p
     // it then), unless loader modules (`--loader`) run there from the start.
     thread = new SecnodeThread(data, data.loaders);
     installCjsLayer(ctx);
-    if (data.loaders || threadAtStart(ctx, preload)) thread.start();
+    if (data.loaders || threadAtStart(ctx, as === 'preload')) thread.start();
   }
   guardHookRegistration(ctx, data, thread);
   return backend;
