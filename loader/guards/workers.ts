@@ -8,7 +8,6 @@ import { optionRefused } from '../../src/errors.js';
 import { refusedStart } from '../../src/options.js';
 
 type Env = Record<string, string | undefined>;
-
 interface WorkerOptions { eval?: unknown; execArgv?: unknown; env?: unknown }
 
 /** `execArgv` with secnode's register as the first preload. */
@@ -42,8 +41,9 @@ function workerOptions(ctx: Context, shareEnv: unknown, options: WorkerOptions |
     if (childEnv.envNeedsSecnode(ctx, process.env)) childEnv.restoreSecnode(ctx, process.env);
     if (!own && !optionsLoadSecnode) out.execArgv = withRegister(process.execArgv);
   } else if (out.env === undefined || out.env === null) {
-    if (!own && !optionsLoadSecnode) out.env = childEnv.envWithSecnode(ctx, childEnv.envAsRead(process.env, 'worker'));
-    else if (childEnv.envNeedsSecnode(ctx, process.env)) out.env = childEnv.envWithSecnode(ctx, process.env);
+    if ((!own && !optionsLoadSecnode) || childEnv.envNeedsSecnode(ctx, process.env)) {
+      out.env = childEnv.envWithSecnode(ctx, childEnv.envAsRead(process.env, 'worker'));
+    }
   } else if (typeof out.env === 'object') {
     out.env = childEnv.envWithSecnode(ctx, out.env as Env);
   }

@@ -127,7 +127,7 @@ let prefixes: readonly EnvEntry[] | undefined;
 export function envEntry(name: string): EnvEntry | undefined {
   const verdicts = envVerdicts();
   const exact = Object.hasOwn(verdicts, name) ? verdicts[name] : undefined;
-  if (exact !== undefined && !exact.prefix) return env?.get(name) ?? { name, ...exact };
+  if (exact !== undefined && !exact.prefix) return { name, ...exact };
   prefixes ??= Object.entries(verdicts).filter(([, v]) => v.prefix).map(([n, v]) => ({ name: n, ...v }));
   let best: EnvEntry | undefined;
   for (const e of prefixes) {
