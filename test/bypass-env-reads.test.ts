@@ -52,6 +52,13 @@ for (let n = 1; n <= 8; n++) {
   }
 })();
 `, 0o755],
+  // Options whose shell getter answers false to the first two reads and true after: what runs must be what was judged.
+  'shell-getter.cjs': [`const cp = require('node:child_process');
+let reads = 0;
+const options = { stdio: 'ignore' };
+Object.defineProperty(options, 'shell', { enumerable: true, get: () => ++reads > 2 });
+try { cp.execFileSync(process.execPath + ' --inspect=0 -e 0', [], options); console.log('ran'); } catch (e) { console.log('threw', e.code ?? e.status); }
+`, 0o755],
   // Diff guards: a worker with an empty env, and an ES module entry worker.
   'worker-empty-env.cjs': [`const { Worker } = require('node:worker_threads');
 new Worker(__dirname + '/try.cjs', { env: {} });
@@ -88,6 +95,11 @@ describe.each(nodes())('$name: environments read once, and the library\'s worker
   it('under RF+DI, a synchronous child whose env object changes NODE_OPTIONS between reads still gets secnode', () => {
     const r = preload(n, ['sync-getter.cjs'], 'RF+DI');
     expect(r.stdout, show(r)).not.toContain(RAN);
+  });
+
+  it('under RF+DI, a child\'s options are read once: a shell getter that answers true only to Node\'s read runs no shell', () => {
+    const r = preload(n, ['shell-getter.cjs'], 'RF+DI');
+    expect(r.stdout, show(r)).toBe('threw ENOENT\n');
   });
 
   it('SECNODE_RESTRICT_FILE=1: a worker env object whose getter answers 0 to node\'s copy keeps RF', () => {

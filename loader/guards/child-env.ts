@@ -131,22 +131,23 @@ export function guardCall(ctx: Context, argv: unknown[], shape: Shape, fork: boo
   const slot = argv[at];
   const options = typeof slot === 'object' && slot !== null ? slot as { env?: unknown; shell?: unknown; execArgv?: unknown } : undefined;
   if (slot !== undefined && slot !== null && typeof slot !== 'function' && options === undefined) return argv; // Node throws.
-  const shell = shape === 'shell' || (options?.shell !== undefined && options.shell !== false);
+  // Each option secnode judges is read once, and Node gets what was read (a getter cannot answer twice).
+  const { shell: shellOption, execArgv: execArgvOption, env: given } = options ?? {};
+  const shell = shape === 'shell' || (shellOption !== undefined && shellOption !== false);
   const words = [argv[0], ...(Array.isArray(argv[1]) ? argv[1] : [])].map(String).join(' ');
   const node = fork || (shell ? shellNodeArgs(words) !== undefined : isNodeCommand(argv[0]));
   if (!node && !ctx.enforcing) return argv;
-  const given = options?.env;
   const env = envAsRead(typeof given === 'object' && given !== null ? given : process.env, 'spawn');
   if (ctx.enforcing) {
     const args = Array.isArray(argv[1]) ? argv[1] as unknown[] : [];
-    const execArgv = Array.isArray(options?.execArgv) ? options.execArgv as unknown[] : process.execArgv;
+    const execArgv = Array.isArray(execArgvOption) ? execArgvOption as unknown[] : process.execArgv;
     refuseChild(ctx, fork ? { execArgv, env }
       : shell ? { nodeArgs: shellNodeArgs(words), env }
         : { nodeArgs: isNodeCommand(argv[0]) ? args : shellArgs(argv[0], args), env });
   }
   // Node gets the copy secnode judged, whether or not it lacked anything.
   const out = [...argv];
-  const fixed = { ...options, env: envWithSecnode(ctx, env) };
+  const fixed = { ...options, shell: shellOption, execArgv: execArgvOption, env: envWithSecnode(ctx, env) };
   if (typeof slot === 'function') out.splice(at, 0, fixed);
   else out[at] = fixed;
   return out;
